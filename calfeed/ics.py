@@ -1,0 +1,281 @@
+"""Turn the model into iCalendar: icalendar objects, and the bytes joined from them.
+
+Every VEVENT is serialized once by icalendar and kept as bytes; a feed is the
+calendar header, the VTIMEZONEs its events use and their VEVENT bytes, joined.
+That is exactly what ``icalendar.Calendar.to_ical()`` writes for the same tree
+(``build_calendar`` builds that tree; a test holds the two equal), without
+building and serializing a tree for every feed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import icalendar
+from icalendar import Conference, vDuration, vText
+
+from .model import Calendar, Slot, Status, resolve
+from .timezones import build_timezone
+
+PRODID = "-//calfeed//calfeed//EN"
+#: DTSTAMP when neither a state file nor the calendar's ``updated`` says when the
+#: schedule changed: a fixed value, so the same input always gives the same bytes.
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_END = b"END:VCALENDAR\r\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """What the state file remembers of one event: its SEQUENCE and when it last changed."""
+
+    sequence: int = 0
+    modified: dt.datetime | None = None
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # astimezone() handles zoneinfo and pytz-localized datetimes alike.
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{value!r} has no time zone")
+    return value.astimezone(dt.timezone.utc)
+
+
+def _hhmm(value: dt.datetime) -> str:
+    return value.strftime("%H:%M")
+
+
+def describe(slot: Slot) -> str:
+    """The plain-text DESCRIPTION: what a person needs on the day, in any client."""
+    event = slot.event
+    lines = []
+    if event.status is Status.CANCELLED:
+        lines.append("This event is cancelled.")
+    lines.append(event.kind.label)
+    if event.speakers:
+        lines.append(f"Speaker{'s' if len(event.speakers) > 1 else ''}: {', '.join(map(str, event.speakers))}")
+    if slot.session is not None:
+        lines.append(f"Part of: {slot.session.title}")
+    if event.talks:
+        lines.append("Talks: " + "; ".join(talk.title for talk in event.talks))
+    parts = ["\n".join(lines)]
+    if event.abstract:
+        parts.append(event.abstract)
+    links = []
+    if slot.stream_url:
+        links.append(f"Livestream: {slot.stream_url}")
+    if event.online:
+        links.append(f"Online: {event.online}")
+    links += [f"Slides: {url}" for url in event.slides]
+    links += [f"{link.title}: {link.url}" for link in event.links]
+    if event.url:
+        links.append(f"More: {event.url}")
+    if links:
+        parts.append("\n".join(links))
+    return "\n\n".join(parts)
+
+
+def build_event(
+    slot: Slot,
+    calendar: Calendar,
+    *,
+    revision: Revision = Revision(),
+    alarm: int | None = None,
+) -> icalendar.Event:
+    """Build the VEVENT of one event.
+
+    Args:
+        slot: The event with its inherited values resolved (see ``model.resolve``).
+        calendar: The calendar it belongs to.
+        revision: Its SEQUENCE and last change; DTSTAMP and LAST-MODIFIED come from it.
+        alarm: Minutes before the start for a VALARM; None for none.
+
+    Returns:
+        The icalendar ``Event``.
+    """
+    event = slot.event
+    changed = revision.modified or calendar.updated
+    title = f"[CANCELLED] {event.title}" if event.status is Status.CANCELLED else event.title
+    vevent = icalendar.Event()
+    vevent.add("UID", slot.uid)
+    # DTSTAMP is the time this event last changed, never the time of the build:
+    # clients compare it to notice updates, and a moving value churns every ETag.
+    vevent.add("DTSTAMP", _utc(changed) if changed else EPOCH)
+    if changed:
+        vevent.add("LAST-MODIFIED", _utc(changed))
+    vevent.add("SEQUENCE", revision.sequence)
+    vevent.add("DTSTART", slot.start)
+    vevent.add("DTEND", slot.end)
+    vevent.add("SUMMARY", title)
+    vevent.add("DESCRIPTION", describe(slot))
+    if slot.location:
+        vevent.add("LOCATION", slot.location)
+    if event.url or calendar.url:
+        vevent.add("URL", event.url or calendar.url)
+    categories = [event.kind.label] + ([event.track] if event.track else [])
+    vevent.add("CATEGORIES", categories)
+    vevent.add("STATUS", event.status.value.upper())
+    if slot.stream_url:
+        vevent.add("CONFERENCE", Conference(slot.stream_url, feature="VIDEO", label="Livestream").to_uri())
+    for url in event.slides:
+        vevent.add("ATTACH", url)
+    if slot.session is not None:
+        vevent.add("RELATED-TO", f"{slot.session.id}@{calendar.uid_domain}", parameters={"RELTYPE": "PARENT"})
+    if alarm is not None:
+        vevent.add_component(_alarm(title, alarm))
+    return vevent
+
+
+def _alarm(title: str, minutes: int) -> icalendar.Alarm:
+    alarm = icalendar.Alarm()
+    alarm.add("ACTION", "DISPLAY")
+    alarm.add("DESCRIPTION", title)
+    alarm.add("TRIGGER", dt.timedelta(minutes=-minutes))
+    return alarm
+
+
+def _header(calendar: Calendar, name: str, description: str | None, method: bool) -> icalendar.Calendar:
+    vcalendar = icalendar.Calendar()
+    vcalendar.add("VERSION", "2.0")
+    vcalendar.add("PRODID", PRODID)
+    vcalendar.add("CALSCALE", "GREGORIAN")
+    if method:
+        vcalendar.add("METHOD", "PUBLISH")
+    # NAME and DESCRIPTION are RFC 7986; Google reads only the X-WR- twins.
+    # icalendar 7.3 types NAME and the X-WR- properties as unknown and writes them
+    # raw, without TEXT escaping (a newline in X-WR-CALDESC breaks the line, a
+    # comma in NAME is read as a list); all of them are TEXT, so they get vText.
+    vcalendar.add("NAME", vText(name))
+    vcalendar.add("X-WR-CALNAME", vText(name))
+    if description:
+        vcalendar.add("DESCRIPTION", description)
+        vcalendar.add("X-WR-CALDESC", vText(description))
+    vcalendar.add("X-WR-TIMEZONE", calendar.timezone)
+    if calendar.url:
+        vcalendar.add("URL", calendar.url)
+    vcalendar.add("REFRESH-INTERVAL", calendar.refresh_interval, parameters={"VALUE": "DURATION"})
+    # Outlook honours X-PUBLISHED-TTL, not REFRESH-INTERVAL.
+    vcalendar.add("X-PUBLISHED-TTL", vDuration(calendar.refresh_interval))
+    return vcalendar
+
+
+def calendar_description(calendar: Calendar) -> str | None:
+    """The calendar DESCRIPTION: its own text, then its links."""
+    parts = [calendar.description] if calendar.description else []
+    if calendar.links:
+        parts.append("\n".join(f"{link.title}: {link.url}" for link in calendar.links))
+    return "\n\n".join(parts) or None
+
+
+@dataclass(frozen=True)
+class CompiledCalendar:
+    """A calendar serialized once: VEVENT bytes by event id, VTIMEZONE bytes by TZID."""
+
+    calendar: Calendar
+    slots: tuple[Slot, ...]
+    events: Mapping[str, bytes]
+    timezones: Mapping[str, bytes]
+    _by_id: Mapping[str, Slot] = field(repr=False)
+
+    def slot(self, event_id: str) -> Slot:
+        return self._by_id[event_id]
+
+    def feed(self, event_ids: Iterable[str] | None = None, *, name: str | None = None) -> bytes:
+        """Join the bytes of a feed holding ``event_ids`` (all events when None), in schedule order."""
+        ids = [slot.id for slot in self.slots] if event_ids is None else list(event_ids)
+        zones = sorted({self._by_id[event_id].tzid for event_id in ids})
+        header = feed_header(self.calendar, name=name)
+        return b"".join([header, *(self.timezones[zone] for zone in zones), *(self.events[i] for i in ids), _END])
+
+
+def feed_header(calendar: Calendar, *, name: str | None = None, method: bool = True) -> bytes:
+    """The bytes from BEGIN:VCALENDAR to just before the first component."""
+    full_name = f"{calendar.name}: {name}" if name else calendar.name
+    ical = _header(calendar, full_name, calendar_description(calendar), method).to_ical()
+    return ical[: -len(_END)]
+
+
+def _year_range(slots: Iterable[Slot]) -> dict[str, tuple[int, int, dt.datetime]]:
+    ranges: dict[str, tuple[int, int, dt.datetime]] = {}
+    for slot in slots:
+        for moment in (slot.start, slot.end):
+            tzid, utc = slot.tzid, _utc(moment)
+            low, high, earliest = ranges.get(tzid, (moment.year, moment.year, utc))
+            ranges[tzid] = (min(low, moment.year), max(high, moment.year), min(earliest, utc))
+    return ranges
+
+
+def build_timezones(slots: Iterable[Slot]) -> dict[str, icalendar.Timezone]:
+    """One VTIMEZONE per TZID the slots use, exact over the years they span."""
+    return {
+        tzid: build_timezone(tzid, low, high, earliest)
+        for tzid, (low, high, earliest) in sorted(_year_range(slots).items())
+    }
+
+
+def compile_calendar(
+    calendar: Calendar,
+    *,
+    revisions: Mapping[str, Revision] | None = None,
+    cache: dict[tuple[object, ...], bytes] | None = None,
+) -> CompiledCalendar:
+    """Serialize every event and time zone of ``calendar`` once.
+
+    Args:
+        calendar: The validated calendar.
+        revisions: SEQUENCE and last change per event id (from the state file).
+        cache: VEVENT bytes from an earlier compile, keyed by the event's content and
+            revision; unchanged events are not serialized again. Updated in place.
+
+    Returns:
+        The compiled calendar, from which every feed is joined.
+    """
+    revisions = revisions or {}
+    slots = resolve(calendar)
+    events: dict[str, bytes] = {}
+    for slot in slots:
+        revision = revisions.get(slot.id, Revision())
+        key = (slot, calendar.url, calendar.updated, calendar.uid_domain, revision)
+        body = cache.get(key) if cache is not None else None
+        if body is None:
+            body = build_event(slot, calendar, revision=revision).to_ical()
+            if cache is not None:
+                cache[key] = body
+        events[slot.id] = body
+    timezones = {tzid: timezone.to_ical() for tzid, timezone in build_timezones(slots).items()}
+    return CompiledCalendar(calendar, slots, events, timezones, {slot.id: slot for slot in slots})
+
+
+def build_calendar(
+    calendar: Calendar, *, revisions: Mapping[str, Revision] | None = None
+) -> icalendar.Calendar:
+    """Build the whole calendar as one icalendar tree (the reference the joined bytes must equal)."""
+    revisions = revisions or {}
+    slots = resolve(calendar)
+    vcalendar = _header(calendar, calendar.name, calendar_description(calendar), True)
+    for timezone in build_timezones(slots).values():
+        vcalendar.add_component(timezone)
+    for slot in slots:
+        vcalendar.add_component(build_event(slot, calendar, revision=revisions.get(slot.id, Revision())))
+    return vcalendar
+
+
+def to_ics(calendar: Calendar, *, revisions: Mapping[str, Revision] | None = None) -> bytes:
+    """Serialize the whole calendar to iCalendar bytes."""
+    return compile_calendar(calendar, revisions=revisions).feed()
+
+
+__all__ = [
+    "EPOCH",
+    "PRODID",
+    "CompiledCalendar",
+    "Revision",
+    "build_calendar",
+    "build_event",
+    "build_timezones",
+    "calendar_description",
+    "compile_calendar",
+    "describe",
+    "feed_header",
+    "to_ics",
+]

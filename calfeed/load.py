@@ -1,0 +1,332 @@
+"""Read ``events.yaml`` into the model, reporting every problem with its line and column."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .errors import EventsFileError, Problem
+from .model import Calendar, Event, Kind, Link, Speaker, Status
+
+
+#: Files larger than this are refused before parsing (override with ``max_bytes``).
+MAX_BYTES = 16 * 1024 * 1024
+#: Nesting deeper than this is refused: a schedule needs about six levels.
+MAX_DEPTH = 64
+#: Scalars produced after expanding aliases; bounds "billion laughs" files.
+MAX_NODES = 2_000_000
+
+
+class _Resolver(yaml.resolver.BaseResolver):
+    """YAML 1.2 core-schema scalars only.
+
+    PyYAML's default YAML 1.1 rules read ``9:30`` as the integer 570, ``no`` as
+    False and ``2023-02-30`` as an exception; a hand-edited schedule is full of
+    such values, so times and dates stay strings and the model parses them.
+    """
+
+
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789")
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"),
+    list("-+.0123456789"),
+)
+_Resolver.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+
+
+if hasattr(yaml, "CParser"):  # libyaml parses several times faster and keeps positions just the same
+
+    class _Composer(yaml.CParser, _Resolver):  # type: ignore[misc, name-defined]
+        def __init__(self, stream: str) -> None:
+            yaml.CParser.__init__(self, stream)
+            _Resolver.__init__(self)
+
+else:  # pragma: no cover - PyYAML built without libyaml
+
+    class _Composer(  # type: ignore[no-redef]
+        yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _Resolver
+    ):
+        def __init__(self, stream: str) -> None:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            yaml.composer.Composer.__init__(self)
+            _Resolver.__init__(self)
+
+
+_Loc = tuple[str | int, ...]
+_Marks = dict[_Loc, tuple[int, int]]
+
+
+class _Builder:
+    """Turn composed YAML nodes into plain data, remembering where each value stood."""
+
+    def __init__(self) -> None:
+        self.marks: _Marks = {}
+        self.key_marks: _Marks = {}
+        self.problems: list[Problem] = []
+        self.count = 0
+
+    def build(self, node: yaml.Node, loc: _Loc, depth: int = 0) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooBig(f"the file expands to more than {MAX_NODES:,} values (aliases nested in aliases?)")
+        if depth > MAX_DEPTH:
+            raise _TooBig(f"the file nests deeper than {MAX_DEPTH} levels")
+        self.marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                    self._problem(key_node, loc, "keys must be plain names, not lists, mappings or merges")
+                    continue
+                key = str(key_node.value)
+                if key in result:
+                    self._problem(key_node, (*loc, key), f"{key!r} is given twice")
+                    continue
+                self.key_marks[(*loc, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                result[key] = self.build(value_node, (*loc, key), depth + 1)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*loc, index), depth + 1) for index, item in enumerate(node.value)]
+        return self._scalar(node, loc)
+
+    def _scalar(self, node: yaml.ScalarNode, loc: _Loc) -> Any:
+        value = node.value
+        if node.style is not None and node.style not in ("", None):  # quoted or block text: always a string
+            return value
+        tag = node.tag
+        if tag == "tag:yaml.org,2002:null":
+            return None
+        if tag == "tag:yaml.org,2002:bool":
+            return value.lower() == "true"
+        if tag == "tag:yaml.org,2002:int":
+            return int(value)
+        if tag == "tag:yaml.org,2002:float":
+            return float(value)
+        if tag in ("tag:yaml.org,2002:str", "!"):
+            return value
+        self._problem(node, loc, f"the YAML tag {tag!r} is not supported here; remove it")
+        return value
+
+    def _problem(self, node: yaml.Node, loc: _Loc, message: str) -> None:
+        mark = node.start_mark
+        self.problems.append(Problem(_path(loc), message, mark.line + 1, mark.column + 1))
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _path(loc: _Loc) -> str:
+    """``('events', 3, 'end')`` -> ``events[3].end``."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+_MODELS: dict[str, type] = {"": Calendar, "events": Event, "talks": Event, "speakers": Speaker, "links": Link}
+
+
+def _allowed_keys(loc: _Loc) -> list[str]:
+    """The field names of the model that sits at ``loc`` (for did-you-mean hints)."""
+    parents = [part for part in loc if isinstance(part, str)]
+    model = _MODELS.get(parents[-1] if parents else "", Calendar)
+    return [name for name in model.model_fields]  # type: ignore[attr-defined]
+
+
+def _enum_values(loc: _Loc) -> list[str]:
+    field = str(loc[-1])
+    return [member.value for member in {"kind": Kind, "status": Status}.get(field, ())]
+
+
+def _message(error: Any, loc: _Loc) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        allowed = _allowed_keys(loc[:-1])
+        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        if close:
+            return f"unknown key {key!r}; did you mean {close[0]!r}?"
+        return f"unknown key {key!r}; allowed keys are {', '.join(allowed)}"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "enum":
+        close = difflib.get_close_matches(str(error["input"]), _enum_values(loc), n=1, cutoff=0.5)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return f"{error['input']!r} is not allowed here; {hint}choose one of {error['ctx']['expected']}"
+    if kind in ("string_type", "bool_type", "int_type", "float_type", "tuple_type", "list_type", "model_type",
+                "dict_type", "model_attributes_type", "bool_parsing"):
+        wanted = {"string_type": "text", "bool_type": "true or false", "bool_parsing": "true or false",
+                  "int_type": "a whole number", "float_type": "a number", "tuple_type": "a list",
+                  "list_type": "a list"}.get(kind, "a mapping of keys to values")
+        return f"expected {wanted}, got {error['input']!r}"
+    if kind == "string_pattern_mismatch":
+        return f"{error['input']!r} does not match the pattern {error['ctx']['pattern']}"
+    message = str(error["msg"])
+    return message[0].lower() + message[1:] if message[:1].isupper() and message[1:2].islower() else message
+
+
+def _locate(loc: _Loc, marks: _Marks, key_marks: _Marks, kind: str) -> tuple[int, int]:
+    if kind == "extra_forbidden" and loc in key_marks:
+        return key_marks[loc]
+    if kind == "missing":  # point at the mapping that lacks the key
+        loc = loc[:-1]
+    while loc and loc not in marks:
+        loc = loc[:-1]
+    return marks.get(loc, (1, 1))
+
+
+def _problems_from(err: ValidationError, marks: _Marks, key_marks: _Marks) -> list[Problem]:
+    problems = []
+    for error in err.errors(include_url=False):
+        loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and part.startswith("function-")))
+        if error["type"] == "calendar_problems":
+            for sub_loc, message in error["ctx"]["problems"]:
+                line, column = _locate(sub_loc, marks, key_marks, "")
+                problems.append(Problem(_path(sub_loc), message, line, column))
+            continue
+        line, column = _locate(loc, marks, key_marks, error["type"])
+        problems.append(Problem(_path(loc), _message(error, loc), line, column))
+    return problems
+
+
+def _duplicate_ids(data: Any) -> list[tuple[_Loc, str]]:
+    """Duplicate ids, found in the raw data so they are reported with every other problem."""
+    found: list[tuple[_Loc, str]] = []
+    seen: dict[str, str] = {}
+
+    def walk(events: Any, loc: _Loc) -> None:
+        if not isinstance(events, list):
+            return
+        for index, event in enumerate(events):
+            if not isinstance(event, dict):
+                continue
+            here = (*loc, index)
+            ident = event.get("id")
+            if isinstance(ident, str):
+                if ident in seen:
+                    found.append(((*here, "id"), f"duplicate id {ident!r}, already used by {seen[ident]}"))
+                else:
+                    seen[ident] = _path(here)
+            walk(event.get("talks"), (*here, "talks"))
+
+    if isinstance(data, dict):
+        walk(data.get("events"), ("events",))
+    return found
+
+
+def _compose(text: str) -> yaml.Node | None:
+    composer = _Composer(text)
+    try:
+        return composer.get_single_node()
+    finally:
+        composer.dispose()
+
+
+def parse_yaml(text: str) -> Any:
+    """Read YAML text as calfeed does (YAML 1.2 core scalars: times and dates stay text)."""
+    root = _compose(text.removeprefix("\ufeff"))
+    return None if root is None else _Builder().build(root, ())
+
+
+def parse_calendar(text: str, *, source: str = "events.yaml") -> Calendar:
+    """Parse the text of an events file into a validated :class:`Calendar`.
+
+    Args:
+        text: The YAML text.
+        source: The name used in error messages, usually the file's path.
+
+    Returns:
+        The validated, frozen calendar.
+
+    Raises:
+        EventsFileError: Listing every problem, each with its line and column.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    builder = _Builder()
+    try:
+        root = _compose(text)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        reason = err.problem or "unreadable YAML"
+        if err.context and err.context_mark:
+            reason += f" ({err.context} that began at line {err.context_mark.line + 1}, column {err.context_mark.column + 1})"
+        raise EventsFileError(source, [Problem("", f"YAML syntax error: {reason}", line, column)]) from None
+    except yaml.YAMLError as err:
+        raise EventsFileError(source, [Problem("", f"YAML error: {err}", 1, 1)]) from None
+    if root is None:
+        raise EventsFileError(source, [Problem("", "the file is empty; it needs at least name, timezone and events", 1, 1)])
+    try:
+        data = builder.build(root, ())
+    except _TooBig as err:
+        raise EventsFileError(source, [Problem("", f"refused: {err}", 1, 1)]) from None
+    if not isinstance(data, dict):
+        raise EventsFileError(
+            source, [Problem("", "the file must be a mapping with name, timezone and events at the top", 1, 1)]
+        )
+    problems = list(builder.problems)
+    try:
+        calendar = Calendar.model_validate(data)
+    except ValidationError as err:
+        problems += _problems_from(err, builder.marks, builder.key_marks)
+        reported = {problem.path for problem in problems}
+        for loc, message in _duplicate_ids(data):
+            if _path(loc) not in reported:
+                line, column = builder.marks.get(loc, (1, 1))
+                problems.append(Problem(_path(loc), message, line, column))
+    else:
+        if not problems:
+            return calendar
+    problems.sort(key=lambda problem: (problem.line, problem.column))
+    raise EventsFileError(source, problems)
+
+
+def load_calendar(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Calendar:
+    """Read and validate an events file.
+
+    Args:
+        path: The YAML file.
+        max_bytes: Larger files are refused before they are parsed.
+
+    Returns:
+        The validated calendar.
+
+    Raises:
+        EventsFileError: The file cannot be read or is not a valid schedule.
+    """
+    path = Path(path)
+    source = str(path)
+    try:
+        with path.open("rb") as stream:
+            raw = stream.read(max_bytes + 1)
+    except OSError as err:
+        raise EventsFileError(source, [Problem("", f"cannot read the file: {err.strerror or err}")]) from None
+    if len(raw) > max_bytes:
+        raise EventsFileError(source, [Problem("", f"the file is larger than {max_bytes:,} bytes; refused", 1, 1)])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        raise EventsFileError(
+            source, [Problem("", f"the file is not UTF-8: byte {raw[err.start]:#04x} cannot be decoded", line, column)]
+        ) from None
+    return parse_calendar(text, source=source)
+
+
+__all__ = ["MAX_BYTES", "load_calendar", "parse_calendar", "parse_yaml"]

@@ -1,0 +1,50 @@
+"""Shared fixtures: the bundled schedule, a CLI runner and events files written on demand."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from calfeed import Calendar, load_calendar
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events.yaml"
+SEED = ROOT.parent / "shared" / "seed" / "want-neurips2023-schedule.md"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def want() -> Calendar:
+    """The bundled WANT schedule."""
+    return load_calendar(EVENTS)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def write_events(tmp_path: Path) -> Callable[[str], Path]:
+    """Write a dedented events file into a temporary folder and return its path."""
+
+    def write(text: str, name: str = "events.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return write
+
+
+#: The head of a small valid file; tests append events to it.
+HEAD = """\
+name: Test
+url: https://example.org/schedule
+timezone: America/Chicago
+date: 2023-12-16
+events:
+"""

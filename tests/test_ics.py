@@ -1,0 +1,166 @@
+"""iCalendar output: strict text, stable bytes, and what icalendar reads back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
+
+import icalendar
+import pytest
+
+from calfeed import Calendar, build_calendar, compile_calendar, resolve
+from conftest import EVENTS, ROOT
+
+NASTY = (
+    "Ünïcödé, commas; semicolons \\ backslashes \"quotes\" — 🎥🏰👉 emoji " * 4
+    + "עברית مرحبا e\u0301\u0301 ZWJ 👩\u200d🔬"
+)
+
+
+def nasty_calendar() -> Calendar:
+    return Calendar(
+        name="Nasty; name, with \\ everything",
+        url="https://example.org/s",
+        timezone="Europe/Berlin",
+        date="2024-07-01",
+        updated="2024-06-01T12:00:00Z",
+        events=[
+            {"id": "a", "title": NASTY, "abstract": NASTY + "\nsecond line\n\nthird", "start": "10:00", "end": "11:00",
+             "speakers": ["Zoë Ŝ, Jr.", {"name": "李小龍", "affiliation": "Uni; Dept, \\ Lab"}], "location": NASTY[:90]},
+            {"id": "b", "title": "x\x00y\x1bz\rq", "start": "11:00", "end": "12:00"},
+        ],
+    )
+
+
+def test_ics_lines_are_crlf_folded_at_75_octets_on_character_boundaries():
+    body = compile_calendar(nasty_calendar()).feed()
+    assert body.endswith(b"\r\n")
+    lines = body.split(b"\r\n")[:-1]
+    assert b"\n" not in b"".join(lines) and b"\r" not in b"".join(lines)
+    for line in lines:
+        assert len(line) <= 75, line
+        line.decode("utf-8")  # a split character would not decode on its own
+
+
+def test_ics_text_reads_back_exactly_once_escaped():
+    calendar = nasty_calendar()
+    parsed = icalendar.Calendar.from_ical(compile_calendar(calendar).feed())
+    first, second = parsed.walk("VEVENT")
+    assert str(first["SUMMARY"]) == NASTY.strip()
+    assert NASTY.strip() + "\nsecond line\n\nthird" in str(first["DESCRIPTION"])
+    assert "Speakers: Zoë Ŝ, Jr., 李小龍 (Uni; Dept, \\ Lab)" in str(first["DESCRIPTION"])
+    assert str(first["LOCATION"]) == NASTY[:90].strip()
+    assert str(second["SUMMARY"]) == "xyzq"  # control characters are stripped, never written
+    # icalendar 7.3 reads NAME and X- properties raw; unescape them as RFC 5545 TEXT
+    assert unescape_text(str(parsed["NAME"])) == "Nasty; name, with \\ everything"
+    assert unescape_text(str(parsed["X-WR-CALNAME"])) == "Nasty; name, with \\ everything"
+
+
+def unescape_text(value: str) -> str:
+    """RFC 5545 section 3.3.11 TEXT unescaping, written out here to check the writer."""
+    return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)
+
+
+def test_ics_joined_bytes_equal_icalendars_own_serialization(want):
+    assert compile_calendar(want).feed() == build_calendar(want).to_ical()
+    nasty = nasty_calendar()
+    assert compile_calendar(nasty).feed() == build_calendar(nasty).to_ical()
+
+
+def test_ics_every_vtimezone_is_present_and_events_keep_their_zone():
+    calendar = Calendar(
+        name="Zones", url="https://example.org/", timezone="Europe/Berlin", date="2024-03-31",
+        events=[
+            {"id": "berlin", "title": "B", "start": "01:30", "end": "03:30"},
+            {"id": "delhi", "title": "D", "start": "09:00", "end": "10:00", "timezone": "Asia/Kolkata"},
+            {"id": "night", "title": "N", "start": "23:00", "end": "01:00", "end_date": "2024-04-01",
+             "timezone": "America/Chicago"},
+        ],
+    )
+    parsed = icalendar.Calendar.from_ical(compile_calendar(calendar).feed())
+    assert sorted(str(tz["TZID"]) for tz in parsed.walk("VTIMEZONE")) == ["America/Chicago", "Asia/Kolkata", "Europe/Berlin"]
+    utc = {str(e["UID"]).split("@")[0]: (e.start.astimezone(dt.timezone.utc), e.end.astimezone(dt.timezone.utc))
+           for e in parsed.walk("VEVENT")}
+    u = dt.timezone.utc
+    # Berlin switches to summer time at 02:00 that night: 01:30 CET to 03:30 CEST is one hour.
+    assert utc["berlin"] == (dt.datetime(2024, 3, 31, 0, 30, tzinfo=u), dt.datetime(2024, 3, 31, 1, 30, tzinfo=u))
+    assert utc["delhi"] == (dt.datetime(2024, 3, 31, 3, 30, tzinfo=u), dt.datetime(2024, 3, 31, 4, 30, tzinfo=u))
+    assert utc["night"] == (dt.datetime(2024, 4, 1, 4, 0, tzinfo=u), dt.datetime(2024, 4, 1, 6, 0, tzinfo=u))
+
+
+def test_ics_vtimezone_has_no_rdate_lists(want):
+    body = compile_calendar(want).feed().decode()
+    assert "RDATE" not in body
+    parsed = icalendar.Calendar.from_ical(body)
+    (timezone,) = parsed.walk("VTIMEZONE")
+    rules = sorted(str(sub["RRULE"].to_ical().decode()) for sub in timezone.subcomponents)
+    assert rules == ["FREQ=YEARLY;BYDAY=1SU;BYMONTH=11", "FREQ=YEARLY;BYDAY=2SU;BYMONTH=3"]
+
+
+def test_ics_uid_is_stable_and_derived_from_id_and_domain(want):
+    uids = [str(e["UID"]) for e in build_calendar(want).walk("VEVENT")]
+    assert uids[:3] == ["poster-placement@want-ai-hpc.github.io", "welcome@want-ai-hpc.github.io",
+                        "gainaru@want-ai-hpc.github.io"]
+    assert len(set(uids)) == len(uids)
+
+
+def test_ics_no_organizer_attendee_or_alarm_and_required_properties(want):
+    for event in build_calendar(want).walk("VEVENT"):
+        assert not {"ORGANIZER", "ATTENDEE"} & set(event)
+        assert not event.walk("VALARM")
+        for name in ("UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION", "LOCATION", "URL",
+                     "CATEGORIES", "STATUS", "SEQUENCE"):
+            assert name in event, name
+
+
+def test_ics_calendar_properties(want):
+    parsed = icalendar.Calendar.from_ical(compile_calendar(want).feed())
+    for name in ("VERSION", "PRODID", "CALSCALE", "METHOD", "NAME", "X-WR-CALNAME", "DESCRIPTION", "X-WR-CALDESC",
+                 "X-WR-TIMEZONE", "URL", "REFRESH-INTERVAL", "X-PUBLISHED-TTL"):
+        assert name in parsed, name
+    assert parsed["REFRESH-INTERVAL"].to_ical() == b"PT6H"
+    assert str(parsed["X-PUBLISHED-TTL"]) == "PT6H"
+
+
+def test_ics_cancelled_event_is_kept_and_marked():
+    calendar = Calendar(name="C", url="https://example.org/", timezone="UTC", date="2024-01-01",
+                        events=[{"id": "a", "title": "Talk", "start": "10:00", "end": "11:00", "status": "cancelled"}])
+    (event,) = icalendar.Calendar.from_ical(compile_calendar(calendar).feed()).walk("VEVENT")
+    assert (str(event["STATUS"]), str(event["SUMMARY"])) == ("CANCELLED", "[CANCELLED] Talk")
+
+
+def test_ics_same_input_same_bytes_across_processes_and_hash_seeds(tmp_path):
+    script = "import sys; from calfeed import load_calendar, to_ics; sys.stdout.buffer.write(to_ics(load_calendar(sys.argv[1])))"
+    outputs = set()
+    for seed in ("1", "2", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        result = subprocess.run([sys.executable, "-c", script, str(EVENTS)], env=env, capture_output=True, check=True,
+                                cwd=ROOT, timeout=60)
+        outputs.add(result.stdout)
+    assert len(outputs) == 1
+    assert b"BEGIN:VEVENT" in outputs.pop()
+
+
+def test_ics_pytz_and_zoneinfo_datetimes_give_the_same_bytes():
+    pytz = pytest.importorskip("pytz", reason="pytz is a test dependency: pip install -e '.[test]'")
+    from zoneinfo import ZoneInfo
+
+    def calendar(start: dt.datetime, end: dt.datetime) -> Calendar:
+        return Calendar(name="P", url="https://example.org/", timezone="UTC",
+                        events=[{"id": "a", "title": "t", "start": start, "end": end}])
+
+    berlin_pytz, berlin = pytz.timezone("Europe/Berlin"), ZoneInfo("Europe/Berlin")
+    with_pytz = calendar(berlin_pytz.localize(dt.datetime(2024, 7, 1, 10)), berlin_pytz.localize(dt.datetime(2024, 7, 1, 11)))
+    with_zoneinfo = calendar(dt.datetime(2024, 7, 1, 10, tzinfo=berlin), dt.datetime(2024, 7, 1, 11, tzinfo=berlin))
+    assert compile_calendar(with_pytz).feed() == compile_calendar(with_zoneinfo).feed()
+    (slot,) = resolve(with_pytz)
+    assert slot.start.astimezone(dt.timezone.utc) == dt.datetime(2024, 7, 1, 8, tzinfo=dt.timezone.utc)
+
+
+def test_ics_naive_datetime_is_refused():
+    with pytest.raises(ValueError, match="has no time zone"):
+        Calendar(name="P", url="https://example.org/", timezone="UTC",
+                 events=[{"id": "a", "title": "t", "start": dt.datetime(2024, 7, 1, 10), "end": "11:00"}])
