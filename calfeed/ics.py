@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import icalendar
 from icalendar import Conference, vDuration, vText
@@ -122,16 +123,8 @@ def build_event(
     if slot.session is not None:
         vevent.add("RELATED-TO", f"{slot.session.id}@{calendar.uid_domain}", parameters={"RELTYPE": "PARENT"})
     if alarm is not None:
-        vevent.add_component(_alarm(title, alarm))
+        vevent.add_component(build_alarm(alarm))
     return vevent
-
-
-def _alarm(title: str, minutes: int) -> icalendar.Alarm:
-    alarm = icalendar.Alarm()
-    alarm.add("ACTION", "DISPLAY")
-    alarm.add("DESCRIPTION", title)
-    alarm.add("TRIGGER", dt.timedelta(minutes=-minutes))
-    return alarm
 
 
 def _header(calendar: Calendar, name: str, description: str | None, method: bool) -> icalendar.Calendar:
@@ -176,16 +169,59 @@ class CompiledCalendar:
     events: Mapping[str, bytes]
     timezones: Mapping[str, bytes]
     _by_id: Mapping[str, Slot] = field(repr=False)
+    _headers: dict[str | None, bytes] = field(default_factory=dict, repr=False)
 
     def slot(self, event_id: str) -> Slot:
         return self._by_id[event_id]
 
-    def feed(self, event_ids: Iterable[str] | None = None, *, name: str | None = None) -> bytes:
-        """Join the bytes of a feed holding ``event_ids`` (all events when None), in schedule order."""
+    def __contains__(self, event_id: object) -> bool:
+        return event_id in self._by_id
+
+    def header(self, name: str | None = None) -> bytes:
+        """The calendar header of a feed titled ``name`` (cached: feeds reuse a few names)."""
+        header = self._headers.get(name)
+        if header is None:
+            header = self._headers[name] = feed_header(self.calendar, name=name)
+        return header
+
+    def feed(self, event_ids: Iterable[str] | None = None, *, name: str | None = None, alarm: int | None = None) -> bytes:
+        """Join the feed of ``event_ids`` (every event when None) from the compiled bytes.
+
+        Args:
+            event_ids: The events, in the order they are to appear.
+            name: Appended to the calendar's name, for smaller feeds.
+            alarm: Minutes before each event for a VALARM (personal feeds only).
+
+        Returns:
+            The whole VCALENDAR, byte for byte what icalendar writes for the same tree.
+        """
         ids = [slot.id for slot in self.slots] if event_ids is None else list(event_ids)
         zones = sorted({self._by_id[event_id].tzid for event_id in ids})
-        header = feed_header(self.calendar, name=name)
-        return b"".join([header, *(self.timezones[zone] for zone in zones), *(self.events[i] for i in ids), _END])
+        bodies = [self.events[event_id] for event_id in ids]
+        if alarm is not None:
+            # The VALARM is the event's only subcomponent, so icalendar would write it
+            # right before END:VEVENT: splice the cached alarm bytes in there.
+            block = alarm_bytes(alarm)
+            bodies = [body[: -len(_END_EVENT)] + block + _END_EVENT for body in bodies]
+        return b"".join([self.header(name), *(self.timezones[zone] for zone in zones), *bodies, _END])
+
+
+_END_EVENT = b"END:VEVENT\r\n"
+
+
+@lru_cache(maxsize=64)
+def alarm_bytes(minutes: int) -> bytes:
+    """The VALARM block for a reminder ``minutes`` before the start."""
+    return bytes(build_alarm(minutes).to_ical())
+
+
+def build_alarm(minutes: int) -> icalendar.Alarm:
+    """A DISPLAY alarm ``minutes`` before the start; clients show the event's title with it."""
+    alarm = icalendar.Alarm()
+    alarm.add("ACTION", "DISPLAY")
+    alarm.add("DESCRIPTION", "Reminder")
+    alarm.add("TRIGGER", dt.timedelta(minutes=-minutes))
+    return alarm
 
 
 def feed_header(calendar: Calendar, *, name: str | None = None, method: bool = True) -> bytes:
@@ -270,6 +306,8 @@ __all__ = [
     "PRODID",
     "CompiledCalendar",
     "Revision",
+    "alarm_bytes",
+    "build_alarm",
     "build_calendar",
     "build_event",
     "build_timezones",

@@ -13,7 +13,10 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from pathlib import Path
+
 from .ics import EPOCH, CompiledCalendar, Revision, compile_calendar
+from .load import load_calendar
 from .model import Calendar, Slot
 
 ICS_TYPE = "text/calendar; charset=utf-8"
@@ -148,4 +151,19 @@ def build_site(
     return site
 
 
-__all__ = ["HTML_TYPE", "ICS_TYPE", "Feed", "Resource", "Site", "build_site", "select_feeds", "slugify"]
+def load_site(
+    events_path: str | Path,
+    *,
+    page: Callable[[Site], bytes] | None = None,
+    cache: dict[tuple[object, ...], bytes] | None = None,
+) -> Site:
+    """Read ``events_path`` and build its site: the one entry point of server and export.
+
+    Raises:
+        EventsFileError: The events file is invalid (every problem listed).
+    """
+    calendar = load_calendar(events_path)
+    return build_site(calendar, cache=cache, page=page)
+
+
+__all__ = ["HTML_TYPE", "ICS_TYPE", "Feed", "Resource", "Site", "build_site", "load_site", "select_feeds", "slugify"]

@@ -164,3 +164,18 @@ def test_ics_naive_datetime_is_refused():
     with pytest.raises(ValueError, match="has no time zone"):
         Calendar(name="P", url="https://example.org/", timezone="UTC",
                  events=[{"id": "a", "title": "t", "start": dt.datetime(2024, 7, 1, 10), "end": "11:00"}])
+
+
+def test_ics_alarm_feed_equals_icalendar_tree_with_valarm(want):
+    compiled = compile_calendar(want)
+    slots = resolve(want)[:3]
+    expected = icalendar.Calendar.from_ical(compiled.header() + b"END:VCALENDAR\r\n")
+    from calfeed.ics import build_event, build_timezones
+
+    for timezone in build_timezones(slots).values():
+        expected.add_component(timezone)
+    for slot in slots:
+        expected.add_component(build_event(slot, want, alarm=15))
+    assert compiled.feed([slot.id for slot in slots], alarm=15) == expected.to_ical()
+    (alarm,) = icalendar.Calendar.from_ical(compiled.feed(["gainaru"], alarm=15)).walk("VALARM")
+    assert alarm["TRIGGER"].dt == -dt.timedelta(minutes=15)
