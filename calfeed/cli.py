@@ -60,23 +60,45 @@ def check_command(events_file: Path) -> None:
 
 @cli.command("build")
 @events_argument
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="public", show_default=True,
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default="public", show_default=True,
               help="Directory to write the site to.")
+@click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="State file (SEQUENCE and last change per event)  [default: <events>.state.yaml beside it]")
+@click.option("--no-state", is_flag=True, help="Keep no state: DTSTAMP comes from the calendar's 'updated'.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the output on disk is not what the input gives.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
-def build_command(events_file: Path, out_dir: Path, quiet: bool) -> None:
-    """Write calendar.ics, events/<id>.ics and the smaller feeds to --out."""
-    from .export import write_site
-    from .site import build_site
+def build_command(
+    events_file: Path,
+    out_dir: Path,
+    state_path: Path | None,
+    no_state: bool,
+    check: bool,
+    quiet: bool,
+) -> None:
+    """Write calendar.ics, events/<id>.ics and the smaller feeds to --out.
 
-    calendar = _load(events_file)
-    site = build_site(calendar)
+    Exit status: 0 success, 2 invalid events file (nothing written), 1 any other failure.
+    """
+    from .export import build
+    from .state import default_state_path
+
+    state = None if no_state else (state_path or default_state_path(events_file))
     try:
-        report = write_site(site, out_dir)
-    except CalfeedError as err:
-        raise click.ClickException(str(err)) from None
+        report = build(events_file, out_dir, state_path=state, check=check)
+    except EventsFileError as err:
+        raise InvalidInput(err) from None
+    except (CalfeedError, OSError) as err:
+        raise click.ClickException(str(err).splitlines()[0]) from None
+    if check:
+        stale = report.files.written + report.files.removed + (["state file"] if report.state_written else [])
+        if stale:
+            shown = ", ".join(stale[:10]) + (f" and {len(stale) - 10} more" if len(stale) > 10 else "")
+            raise click.ClickException(f"{out_dir}/ is out of date: {shown}")
+        if not quiet:
+            click.echo(f"{out_dir}/ is up to date: {report.events} events")
+        return
     if not quiet:
-        count = len(site.compiled.slots)
-        click.echo(f"{count} events ({len(report.written)} files written, {len(report.removed)} removed) -> {out_dir}/")
+        click.echo(report.summary(out_dir))
 
 
 @cli.command("schema")

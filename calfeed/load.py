@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+import yaml.cyaml
 from pydantic import ValidationError
 
 from .errors import EventsFileError, Problem
@@ -45,11 +46,11 @@ _Resolver.add_implicit_resolver(
 _Resolver.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
 
 
-if hasattr(yaml, "CParser"):  # libyaml parses several times faster and keeps positions just the same
+if yaml.__with_libyaml__:  # libyaml parses and composes in C, with the same positions
 
-    class _Composer(yaml.CParser, _Resolver):  # type: ignore[misc, name-defined]
+    class _Composer(yaml.cyaml.CParser, _Resolver):  # type: ignore[misc, name-defined]
         def __init__(self, stream: str) -> None:
-            yaml.CParser.__init__(self, stream)
+            yaml.cyaml.CParser.__init__(self, stream)
             _Resolver.__init__(self)
 
 else:  # pragma: no cover - PyYAML built without libyaml

@@ -18,6 +18,7 @@ from pathlib import Path
 from .ics import EPOCH, CompiledCalendar, Revision, compile_calendar
 from .load import load_calendar
 from .model import Calendar, Slot
+from .state import State, load_state, revise
 
 ICS_TYPE = "text/calendar; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
@@ -154,16 +155,35 @@ def build_site(
 def load_site(
     events_path: str | Path,
     *,
+    state_path: str | Path | None = None,
     page: Callable[[Site], bytes] | None = None,
     cache: dict[tuple[object, ...], bytes] | None = None,
 ) -> Site:
-    """Read ``events_path`` and build its site: the one entry point of server and export.
+    """Read ``events_path`` (and its state file) and build its site, without writing anything.
+
+    This is how the server loads a schedule. When the events file changed since
+    the state file was written, the changed events get SEQUENCE + 1 and the
+    events file's modification time as their last change: the same on every
+    worker, so every worker serves the same bytes.
+
+    Args:
+        events_path: The events file.
+        state_path: The state file written by ``calfeed build``; None or a missing
+            file means no state.
+        page: Renders ``index.html`` for the site.
+        cache: VEVENT bytes of an earlier compile, reused for unchanged events.
 
     Raises:
         EventsFileError: The events file is invalid (every problem listed).
+        StateFileError: The state file exists but cannot be read.
     """
     calendar = load_calendar(events_path)
-    return build_site(calendar, cache=cache, page=page)
+    state = load_state(state_path) if state_path is not None else State()
+    if not state.events:
+        return build_site(calendar, cache=cache, page=page)
+    modified = dt.datetime.fromtimestamp(int(Path(events_path).stat().st_mtime), dt.timezone.utc)
+    revised = revise(calendar, state, modified)
+    return build_site(calendar, revisions=revised.revisions, changed=revised.state.changed, cache=cache, page=page)
 
 
 __all__ = ["HTML_TYPE", "ICS_TYPE", "Feed", "Resource", "Site", "build_site", "load_site", "select_feeds", "slugify"]

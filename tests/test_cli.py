@@ -34,7 +34,7 @@ def test_cli_check_missing_file(runner, tmp_path):
 
 def test_cli_build_writes_feed_and_one_file_per_event(runner, tmp_path):
     out = tmp_path / "public"
-    result = runner.invoke(cli, ["build", str(EVENTS), "--out", str(out)])
+    result = runner.invoke(cli, ["build", str(EVENTS), "--out", str(out), "--no-state"])
     assert result.exit_code == 0, result.output
     feed = icalendar.Calendar.from_ical((out / "calendar.ics").read_bytes())
     uids = {str(event["UID"]) for event in feed.walk("VEVENT")}
@@ -50,7 +50,7 @@ def test_cli_build_writes_feed_and_one_file_per_event(runner, tmp_path):
 
 def test_cli_build_twice_gives_identical_bytes(runner, tmp_path):
     def build(out):
-        assert runner.invoke(cli, ["build", str(EVENTS), "--out", str(out)]).exit_code == 0
+        assert runner.invoke(cli, ["build", str(EVENTS), "--out", str(out), "--no-state"]).exit_code == 0
         return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
     assert build(tmp_path / "one") == build(tmp_path / "two")
@@ -58,7 +58,7 @@ def test_cli_build_twice_gives_identical_bytes(runner, tmp_path):
 
 def test_cli_build_invalid_file_writes_nothing(runner, write_events, tmp_path):
     path = write_events(HEAD + "  - {id: a, title: x, start: '09:30', end: '09:00'}\n")
-    result = runner.invoke(cli, ["build", str(path), "--out", str(tmp_path / "public")])
+    result = runner.invoke(cli, ["build", str(path), "--out", str(tmp_path / "public"), "--no-state"])
     assert result.exit_code == 2
     assert not (tmp_path / "public").exists()
 

@@ -31,7 +31,7 @@ def problems(path: Path) -> list[str]:
 def test_load_yaml_syntax_error(write_events):
     path = write_events(HEAD + "  - id: a\n    title: [unclosed\n    start: '09:00'\n")
     assert problems(path) == [
-        at(path, ": '09:00'") + ": YAML syntax error: expected ',' or ']', but got ':' "
+        at(path, ": '09:00'") + ": YAML syntax error: did not find expected ',' or ']' "
         "(while parsing a flow sequence that began at line 7, column 12)"
     ]
 
@@ -39,7 +39,7 @@ def test_load_yaml_syntax_error(write_events):
 def test_load_yaml_indentation_error_points_at_the_line(write_events):
     path = write_events(HEAD + "  - id: a\n    title: x\n   start: '09:00'\n")
     assert problems(path) == [
-        at(path, "start") + ": YAML syntax error: expected <block end>, but found '<block mapping start>' "
+        at(path, "start") + ": YAML syntax error: did not find expected '-' indicator "
         "(while parsing a block collection that began at line 6, column 3)"
     ]
 

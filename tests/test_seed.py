@@ -66,7 +66,7 @@ def feed(tmp_path_factory, ) -> icalendar.Calendar:
     from calfeed.cli import cli
 
     out = tmp_path_factory.mktemp("public")
-    result = CliRunner().invoke(cli, ["build", str(EVENTS), "--out", str(out)])
+    result = CliRunner().invoke(cli, ["build", str(EVENTS), "--out", str(out), "--no-state"])
     assert result.exit_code == 0, result.output
     return icalendar.Calendar.from_ical((out / "calendar.ics").read_bytes())
 
