@@ -42,8 +42,15 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.timezone.utc)
 
 
-def _hhmm(value: dt.datetime) -> str:
-    return value.strftime("%H:%M")
+def _unambiguous(value: dt.datetime) -> dt.datetime:
+    """``value``, or the same instant in UTC when its local time happens twice.
+
+    RFC 5545 says a repeated local time means the first occurrence, but ical.js
+    and libical take the second; a UTC time means the same to every client.
+    """
+    if value.replace(fold=0).utcoffset() != value.replace(fold=1).utcoffset():
+        return value.astimezone(dt.timezone.utc)
+    return value
 
 
 def describe(slot: Slot) -> str:
@@ -105,8 +112,8 @@ def build_event(
     if changed:
         vevent.add("LAST-MODIFIED", _utc(changed))
     vevent.add("SEQUENCE", revision.sequence)
-    vevent.add("DTSTART", slot.start)
-    vevent.add("DTEND", slot.end)
+    vevent.add("DTSTART", _unambiguous(slot.start))
+    vevent.add("DTEND", _unambiguous(slot.end))
     vevent.add("SUMMARY", title)
     vevent.add("DESCRIPTION", describe(slot))
     if slot.location:
@@ -127,13 +134,14 @@ def build_event(
     return vevent
 
 
-def _header(calendar: Calendar, name: str, description: str | None, method: bool) -> icalendar.Calendar:
+def _header(calendar: Calendar, name: str, description: str | None) -> icalendar.Calendar:
+    # No METHOD: a feed is a plain RFC 5545 calendar, not an iTIP message. With
+    # METHOD:PUBLISH, RFC 5546 wants an ORGANIZER on every event (libical and ical4j
+    # flag its absence) and Outlook shows an ORGANIZER as the sender; see docs/clients.md.
     vcalendar = icalendar.Calendar()
     vcalendar.add("VERSION", "2.0")
     vcalendar.add("PRODID", PRODID)
     vcalendar.add("CALSCALE", "GREGORIAN")
-    if method:
-        vcalendar.add("METHOD", "PUBLISH")
     # NAME and DESCRIPTION are RFC 7986; Google reads only the X-WR- twins.
     # icalendar 7.3 types NAME and the X-WR- properties as unknown and writes them
     # raw, without TEXT escaping (a newline in X-WR-CALDESC breaks the line, a
@@ -224,10 +232,10 @@ def build_alarm(minutes: int) -> icalendar.Alarm:
     return alarm
 
 
-def feed_header(calendar: Calendar, *, name: str | None = None, method: bool = True) -> bytes:
+def feed_header(calendar: Calendar, *, name: str | None = None) -> bytes:
     """The bytes from BEGIN:VCALENDAR to just before the first component."""
     full_name = f"{calendar.name}: {name}" if name else calendar.name
-    ical = _header(calendar, full_name, calendar_description(calendar), method).to_ical()
+    ical = _header(calendar, full_name, calendar_description(calendar)).to_ical()
     return ical[: -len(_END)]
 
 
@@ -288,7 +296,7 @@ def build_calendar(
     """Build the whole calendar as one icalendar tree (the reference the joined bytes must equal)."""
     revisions = revisions or {}
     slots = resolve(calendar)
-    vcalendar = _header(calendar, calendar.name, calendar_description(calendar), True)
+    vcalendar = _header(calendar, calendar.name, calendar_description(calendar))
     for timezone in build_timezones(slots).values():
         vcalendar.add_component(timezone)
     for slot in slots:

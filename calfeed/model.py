@@ -462,7 +462,9 @@ def calendar_problems(calendar: Calendar) -> Iterator[tuple[Location, str]]:
         yield ("domain",), "a domain (or a url to take it from) is needed to make stable UIDs"
     seen: dict[str, str] = {}
 
-    def walk(events: tuple[Event, ...], loc: Location, day: dt.date | None) -> Iterator[tuple[Location, str]]:
+    def walk(
+        events: tuple[Event, ...], loc: Location, day: dt.date | None, zone: str
+    ) -> Iterator[tuple[Location, str]]:
         for index, event in enumerate(events):
             here = (*loc, index)
             where = ".".join(f"[{part}]" if isinstance(part, int) else part for part in here).replace(".[", "[")
@@ -477,9 +479,31 @@ def calendar_problems(calendar: Calendar) -> Iterator[tuple[Location, str]]:
                 yield (*here, "streamed"), "streamed is true but neither the event nor the calendar has a stream_url"
             if event.end_date is not None and event.date is None and event_day is not None and event.end_date < event_day:
                 yield (*here, "end_date"), f"{event.end_date} is before the date {event_day}"
-            yield from walk(event.talks, (*here, "talks"), event_day)
+            event_zone = event.timezone or zone
+            if event_day is not None:
+                for field_name, local in (("start", dt.datetime.combine(event_day, event.start)),
+                                          ("end", dt.datetime.combine(event.end_date or event_day, event.end))):
+                    gap = _skipped(local, event_zone)
+                    if gap:
+                        yield (*here, field_name), gap
+            yield from walk(event.talks, (*here, "talks"), event_day, event_zone)
 
-    yield from walk(calendar.events, ("events",), calendar.date)
+    yield from walk(calendar.events, ("events",), calendar.date, calendar.timezone)
+
+
+def _skipped(local: dt.datetime, zone_name: str) -> str | None:
+    """A message if ``local`` never happens in the zone (clocks jump over it), else None."""
+    zone = zoneinfo.ZoneInfo(zone_name)
+    aware = local.replace(tzinfo=zone)
+    if aware.astimezone(dt.timezone.utc).astimezone(zone).replace(tzinfo=None) == local:
+        return None
+    before = aware.replace(fold=0).utcoffset() or dt.timedelta(0)
+    after = aware.replace(fold=1).utcoffset() or dt.timedelta(0)
+    jump = abs(before - after)
+    return (
+        f"{local:%H:%M} does not exist on {local:%Y-%m-%d} in {zone_name}: the clocks skip "
+        f"{int(jump.total_seconds() // 60)} minutes that night; choose another time"
+    )
 
 
 __all__ = [

@@ -118,7 +118,8 @@ def test_ics_no_organizer_attendee_or_alarm_and_required_properties(want):
 
 def test_ics_calendar_properties(want):
     parsed = icalendar.Calendar.from_ical(compile_calendar(want).feed())
-    for name in ("VERSION", "PRODID", "CALSCALE", "METHOD", "NAME", "X-WR-CALNAME", "DESCRIPTION", "X-WR-CALDESC",
+    assert "METHOD" not in parsed  # see docs/clients.md: PUBLISH would require an ORGANIZER
+    for name in ("VERSION", "PRODID", "CALSCALE", "NAME", "X-WR-CALNAME", "DESCRIPTION", "X-WR-CALDESC",
                  "X-WR-TIMEZONE", "URL", "REFRESH-INTERVAL", "X-PUBLISHED-TTL"):
         assert name in parsed, name
     assert parsed["REFRESH-INTERVAL"].to_ical() == b"PT6H"
@@ -179,3 +180,12 @@ def test_ics_alarm_feed_equals_icalendar_tree_with_valarm(want):
     assert compiled.feed([slot.id for slot in slots], alarm=15) == expected.to_ical()
     (alarm,) = icalendar.Calendar.from_ical(compiled.feed(["gainaru"], alarm=15)).walk("VALARM")
     assert alarm["TRIGGER"].dt == -dt.timedelta(minutes=15)
+
+
+def test_ics_time_that_happens_twice_is_written_in_utc():
+    # 01:30 on 2024-11-03 happens twice in Chicago; RFC 5545 means the first (CDT, 06:30Z).
+    calendar = Calendar(name="F", url="https://example.org/", timezone="America/Chicago", date="2024-11-03",
+                        events=[{"id": "a", "title": "t", "start": "01:30", "end": "03:00"}])
+    body = compile_calendar(calendar).feed().decode()
+    assert "DTSTART:20241103T063000Z\r\n" in body
+    assert "DTEND;TZID=America/Chicago:20241103T030000\r\n" in body
