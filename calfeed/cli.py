@@ -101,6 +101,20 @@ def build_command(
         click.echo(report.summary(out_dir))
 
 
+@cli.command("lint")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def lint_command(files: tuple[Path, ...]) -> None:
+    """Check .ics FILES against RFC 5545 to the letter (exit status 1 on any problem)."""
+    from .lint import lint
+
+    problems = [f"{path}: {problem}" for path in files for problem in lint(path.read_bytes())]
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        raise click.exceptions.Exit(1)
+    click.echo(f"{len(files)} file{'s' if len(files) != 1 else ''} clean")
+
+
 @cli.command("schema")
 def schema_command() -> None:
     """Print the JSON Schema of events.yaml (for editors and CI)."""

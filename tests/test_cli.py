@@ -91,3 +91,15 @@ def test_schema_validates_the_bundled_file_and_catches_a_typo():
         assert "'locaton' was unexpected" in err.message
     else:
         raise AssertionError("the schema accepted an unknown key")
+
+
+def test_cli_lint_clean_and_broken_files(runner, tmp_path):
+    out = tmp_path / "public"
+    assert runner.invoke(cli, ["build", str(EVENTS), "--out", str(out), "--no-state"]).exit_code == 0
+    result = runner.invoke(cli, ["lint", str(out / "calendar.ics"), str(out / "events/panel.ics")])
+    assert (result.exit_code, result.output) == (0, "2 files clean\n")
+    broken = tmp_path / "broken.ics"
+    broken.write_bytes((out / "events/panel.ics").read_bytes().replace(b"\r\n", b"\n"))
+    result = runner.invoke(cli, ["lint", str(broken)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"{broken}: line 1: a bare LF or CR; lines must end with CRLF\n")
