@@ -42,13 +42,15 @@ class _Component:
 def _unfold(data: bytes, problems: list[str]) -> list[tuple[int, str]]:
     if not data.endswith(b"\r\n"):
         problems.append("end: the file does not end with CRLF")
-    raw_lines = data.split(b"\r\n")
+    bare = [match.start() for match in re.finditer(rb"(?<!\r)\n|\r(?!\n)", data)]
+    if bare:
+        line = data.count(b"\n", 0, bare[0]) + 1
+        problems.append(f"line {line}: a bare LF or CR; lines must end with CRLF ({len(bare)} such line ends)")
+    raw_lines = re.split(rb"\r\n|\n|\r", data)
     if raw_lines and raw_lines[-1] == b"":
         raw_lines.pop()
     logical: list[tuple[int, bytearray]] = []
     for number, raw in enumerate(raw_lines, 1):
-        if b"\n" in raw or b"\r" in raw:
-            problems.append(f"line {number}: a bare LF or CR; lines must end with CRLF")
         if len(raw) > 75:
             problems.append(f"line {number}: {len(raw)} octets; lines must be folded at 75")
         try:
@@ -118,7 +120,7 @@ def lint(data: bytes) -> list[str]:
             stack.append(component)
         elif name == "END":
             if not stack or stack[-1].name != value.upper():
-                problems.append(f"line {number}: END:{value} does not close {stack[-1].name if stack else 'anything'}")
+                problems.append(f"line {number}: END:{value[:30]} does not close {stack[-1].name if stack else 'anything'}")
             else:
                 stack.pop()
         elif not stack:

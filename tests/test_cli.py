@@ -102,4 +102,5 @@ def test_cli_lint_clean_and_broken_files(runner, tmp_path):
     broken.write_bytes((out / "events/panel.ics").read_bytes().replace(b"\r\n", b"\n"))
     result = runner.invoke(cli, ["lint", str(broken)])
     assert result.exit_code == 1
-    assert result.output.startswith(f"{broken}: line 1: a bare LF or CR; lines must end with CRLF\n")
+    assert result.output == (f"{broken}: end: the file does not end with CRLF\n"
+                             f"{broken}: line 1: a bare LF or CR; lines must end with CRLF ({len(broken.read_bytes().splitlines())} such line ends)\n")
