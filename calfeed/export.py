@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CalfeedError
+from .ics import ContentCache
 from .load import load_calendar
 from .site import Site, build_site
 from .state import State, build_time, dump_state, load_state, revise
@@ -200,9 +201,10 @@ def build(
     calendar = load_calendar(events_path)
     state = load_state(state_path) if state_path is not None else State()
     out = Path(out_dir)
+    cache: ContentCache = {}  # each event is serialized once, for its fingerprint and its bytes
     if state_path is not None:
-        revised = revise(calendar, state, now or build_time())
-        site = build_site(calendar, revisions=revised.revisions, changed=revised.state.changed, page=page)
+        revised = revise(calendar, state, now or build_time(), cache=cache)
+        site = build_site(calendar, revisions=revised.revisions, changed=revised.state.changed, cache=cache, page=page)
         changed, cancelled, removed = revised.changed, revised.cancelled, revised.removed
         state_text = dump_state(revised.state)
     else:

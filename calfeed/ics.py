@@ -10,12 +10,14 @@ building and serializing a tree for every feed.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import icalendar
-from icalendar import Conference, vDuration, vText
+from icalendar import vDuration, vText
+from icalendar.caselessdict import canonsort_keys
 
 from .model import Calendar, Slot, Status, resolve
 from .timezones import build_timezone
@@ -83,6 +85,46 @@ def describe(slot: Slot) -> str:
     return "\n\n".join(parts)
 
 
+#: (name, value, parameters): one property as icalendar's ``Component.add`` takes it.
+_Property = tuple[str, object, dict[str, str] | None]
+#: Properties that carry the revision; the rest make up the event's content.
+REVISION_PROPERTIES = frozenset({"DTSTAMP", "LAST-MODIFIED", "SEQUENCE"})
+
+
+def event_properties(slot: Slot, calendar: Calendar, revision: Revision = Revision()) -> list[_Property]:
+    """What goes into the VEVENT of one event: the single source for both serializers."""
+    event = slot.event
+    changed = revision.modified or calendar.updated
+    title = f"[CANCELLED] {event.title}" if event.status is Status.CANCELLED else event.title
+    # DTSTAMP is the time this event last changed, never the time of the build:
+    # clients compare it to notice updates, and a moving value churns every ETag.
+    properties: list[_Property] = [
+        ("UID", slot.uid, None),
+        ("DTSTAMP", _utc(changed) if changed else EPOCH, None),
+    ]
+    if changed:
+        properties.append(("LAST-MODIFIED", _utc(changed), None))
+    properties += [
+        ("SEQUENCE", revision.sequence, None),
+        ("DTSTART", _unambiguous(slot.start), None),
+        ("DTEND", _unambiguous(slot.end), None),
+        ("SUMMARY", title, None),
+        ("DESCRIPTION", describe(slot), None),
+    ]
+    if slot.location:
+        properties.append(("LOCATION", slot.location, None))
+    if event.url or calendar.url:
+        properties.append(("URL", event.url or calendar.url, None))
+    properties.append(("CATEGORIES", [event.kind.label] + ([event.track] if event.track else []), None))
+    properties.append(("STATUS", event.status.value.upper(), None))
+    if slot.stream_url:
+        properties.append(("CONFERENCE", slot.stream_url, {"FEATURE": "VIDEO", "LABEL": "Livestream", "VALUE": "URI"}))
+    properties += [("ATTACH", url, None) for url in event.slides]
+    if slot.session is not None:
+        properties.append(("RELATED-TO", f"{slot.session.id}@{calendar.uid_domain}", {"RELTYPE": "PARENT"}))
+    return properties
+
+
 def build_event(
     slot: Slot,
     calendar: Calendar,
@@ -90,7 +132,7 @@ def build_event(
     revision: Revision = Revision(),
     alarm: int | None = None,
 ) -> icalendar.Event:
-    """Build the VEVENT of one event.
+    """Build the VEVENT of one event as an icalendar component (the reference serializer).
 
     Args:
         slot: The event with its inherited values resolved (see ``model.resolve``).
@@ -101,37 +143,135 @@ def build_event(
     Returns:
         The icalendar ``Event``.
     """
-    event = slot.event
-    changed = revision.modified or calendar.updated
-    title = f"[CANCELLED] {event.title}" if event.status is Status.CANCELLED else event.title
     vevent = icalendar.Event()
-    vevent.add("UID", slot.uid)
-    # DTSTAMP is the time this event last changed, never the time of the build:
-    # clients compare it to notice updates, and a moving value churns every ETag.
-    vevent.add("DTSTAMP", _utc(changed) if changed else EPOCH)
-    if changed:
-        vevent.add("LAST-MODIFIED", _utc(changed))
-    vevent.add("SEQUENCE", revision.sequence)
-    vevent.add("DTSTART", _unambiguous(slot.start))
-    vevent.add("DTEND", _unambiguous(slot.end))
-    vevent.add("SUMMARY", title)
-    vevent.add("DESCRIPTION", describe(slot))
-    if slot.location:
-        vevent.add("LOCATION", slot.location)
-    if event.url or calendar.url:
-        vevent.add("URL", event.url or calendar.url)
-    categories = [event.kind.label] + ([event.track] if event.track else [])
-    vevent.add("CATEGORIES", categories)
-    vevent.add("STATUS", event.status.value.upper())
-    if slot.stream_url:
-        vevent.add("CONFERENCE", Conference(slot.stream_url, feature="VIDEO", label="Livestream").to_uri())
-    for url in event.slides:
-        vevent.add("ATTACH", url)
-    if slot.session is not None:
-        vevent.add("RELATED-TO", f"{slot.session.id}@{calendar.uid_domain}", parameters={"RELTYPE": "PARENT"})
+    for name, value, parameters in event_properties(slot, calendar, revision):
+        vevent.add(name, value, parameters=parameters)
     if alarm is not None:
         vevent.add_component(build_alarm(alarm))
     return vevent
+
+
+def fold(line: str) -> str:
+    """Fold a content line exactly as icalendar does, without its per-character loop.
+
+    icalendar (``parser.string._foldline``) starts a new line before a character
+    that would bring the line to 75 octets, never splits a UTF-8 character, and
+    moves a trailing ``\\`` or ``^`` to the next line so no escape is split.
+    Working on the UTF-8 bytes, each line is one slice; a test holds this equal
+    to icalendar's function for any text.
+    """
+    data = line.encode("utf-8")
+    if len(data) < 75:
+        return line
+    pieces = []
+    start, size = 0, len(data)
+    while size - start >= 75:
+        end = start + 74
+        while data[end] & 0xC0 == 0x80:  # inside a character: back to its first byte
+            end -= 1
+        if data[end - 1] in (0x5C, 0x5E) and end - 1 > start:  # a lone '\\' or '^' moves on
+            end -= 1
+        pieces.append(data[start:end])
+        start = end
+    pieces.append(data[start:])
+    return b"\r\n ".join(pieces).decode("utf-8")
+
+
+@lru_cache(maxsize=256)
+def _parameters(items: tuple[tuple[str, str], ...]) -> str:
+    return icalendar.Parameters(dict(items)).to_ical(sorted=True).decode("utf-8")
+
+
+@lru_cache(maxsize=64)
+def _order(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(canonsort_keys(names, icalendar.Event.canonical_order))
+
+
+def content_line(name: str, value: object, parameters: dict[str, str] | None = None) -> str:
+    """One folded content line, written with icalendar's own value types (no component tree)."""
+    if isinstance(value, list):
+        value = tuple(value)
+    # Aware datetimes of the same instant compare equal across zones, and 1 == True:
+    # the key carries the type and the zone so equal keys always mean equal lines.
+    zone = str(value.tzinfo) if isinstance(value, dt.datetime) else None
+    key = (name, type(value), value, zone, tuple(sorted(parameters.items())) if parameters else ())
+    try:
+        return _cached_line(key)
+    except TypeError:  # an unhashable value: write it without the cache
+        return _write_line(name, value, parameters)
+
+
+@lru_cache(maxsize=8192)
+def _cached_line(key: tuple[object, ...]) -> str:
+    name, _, value, _, parameters = key
+    return _write_line(name, value, dict(parameters))  # type: ignore[arg-type]
+
+
+def _write_line(name: str, value: object, parameters: dict[str, str] | None) -> str:
+    if isinstance(value, tuple):
+        value = list(value)
+    if not hasattr(value, "to_ical"):
+        value = icalendar.Event.types_factory.for_property(name)(value)
+    params = dict(getattr(value, "params", None) or {})
+    if parameters:
+        params.update(parameters)
+    text = value.to_ical()  # type: ignore[attr-defined]
+    text = text.decode("utf-8") if isinstance(text, bytes) else text
+    items = tuple((key.upper(), str(item)) for key, item in params.items())
+    rendered = _parameters(items) if items else ""
+    return fold(f"{name};{rendered}:{text}" if rendered else f"{name}:{text}")
+
+
+def event_lines(slot: Slot, calendar: Calendar, revision: Revision = Revision()) -> dict[str, list[str]]:
+    """The folded content lines of one event, by property name."""
+    lines: dict[str, list[str]] = {}
+    for name, value, parameters in event_properties(slot, calendar, revision):
+        lines.setdefault(name, []).append(content_line(name, value, parameters))
+    return lines
+
+
+@dataclass(frozen=True, slots=True)
+class EventContent:
+    """An event's content lines (all but the revision) and their fingerprint."""
+
+    lines: dict[str, list[str]]
+    fingerprint: str
+
+
+#: Cache of EventContent between compiles, keyed by everything the content depends on.
+ContentCache = dict[tuple[object, ...], EventContent]
+
+
+def event_content(slot: Slot, calendar: Calendar, cache: ContentCache | None = None) -> EventContent:
+    """The content of one event, serialized once and reused while it does not change."""
+    key = (slot.event, slot.session and (slot.session.id, slot.session.title), slot.uid, slot.start, slot.end,
+           slot.location, slot.stream_url, calendar.url)
+    content = cache.get(key) if cache is not None else None
+    if content is None:
+        lines = {name: found for name, found in event_lines(slot, calendar).items() if name not in REVISION_PROPERTIES}
+        digest = hashlib.sha256("\r\n".join(line for name in _order(tuple(lines)) for line in lines[name]).encode())
+        content = EventContent(lines, digest.hexdigest()[:20])
+        if cache is not None:
+            cache[key] = content
+    return content
+
+
+def _revision_lines(calendar: Calendar, revision: Revision) -> dict[str, list[str]]:
+    changed = revision.modified or calendar.updated
+    lines = {"DTSTAMP": [content_line("DTSTAMP", _utc(changed) if changed else EPOCH)],
+             "SEQUENCE": [content_line("SEQUENCE", revision.sequence)]}
+    if changed:
+        lines["LAST-MODIFIED"] = [content_line("LAST-MODIFIED", _utc(changed))]
+    return lines
+
+
+def serialize_event(lines: dict[str, list[str]]) -> bytes:
+    """The VEVENT bytes of ``event_lines``, in icalendar's property order."""
+    body = ["BEGIN:VEVENT"]
+    for name in _order(tuple(lines)):
+        body += lines[name]
+    body.append("END:VEVENT\r\n")
+    return "\r\n".join(body).encode("utf-8")
 
 
 def _header(calendar: Calendar, name: str, description: str | None) -> icalendar.Calendar:
@@ -261,15 +401,15 @@ def compile_calendar(
     calendar: Calendar,
     *,
     revisions: Mapping[str, Revision] | None = None,
-    cache: dict[tuple[object, ...], bytes] | None = None,
+    cache: ContentCache | None = None,
 ) -> CompiledCalendar:
     """Serialize every event and time zone of ``calendar`` once.
 
     Args:
         calendar: The validated calendar.
         revisions: SEQUENCE and last change per event id (from the state file).
-        cache: VEVENT bytes from an earlier compile, keyed by the event's content and
-            revision; unchanged events are not serialized again. Updated in place.
+        cache: Event content from an earlier compile, reused for unchanged events
+            (only changed events are serialized again). Updated in place.
 
     Returns:
         The compiled calendar, from which every feed is joined.
@@ -278,14 +418,9 @@ def compile_calendar(
     slots = resolve(calendar)
     events: dict[str, bytes] = {}
     for slot in slots:
-        revision = revisions.get(slot.id, Revision())
-        key = (slot, calendar.url, calendar.updated, calendar.uid_domain, revision)
-        body = cache.get(key) if cache is not None else None
-        if body is None:
-            body = build_event(slot, calendar, revision=revision).to_ical()
-            if cache is not None:
-                cache[key] = body
-        events[slot.id] = body
+        content = event_content(slot, calendar, cache)
+        revision = _revision_lines(calendar, revisions.get(slot.id, Revision()))
+        events[slot.id] = serialize_event({**content.lines, **revision})
     timezones = {tzid: timezone.to_ical() for tzid, timezone in build_timezones(slots).items()}
     return CompiledCalendar(calendar, slots, events, timezones, {slot.id: slot for slot in slots})
 
@@ -314,6 +449,9 @@ __all__ = [
     "PRODID",
     "CompiledCalendar",
     "Revision",
+    "REVISION_PROPERTIES",
+    "ContentCache",
+    "EventContent",
     "alarm_bytes",
     "build_alarm",
     "build_calendar",
@@ -321,6 +459,12 @@ __all__ = [
     "build_timezones",
     "calendar_description",
     "compile_calendar",
+    "content_line",
+    "event_content",
+    "event_lines",
+    "event_properties",
+    "fold",
+    "serialize_event",
     "describe",
     "feed_header",
     "to_ics",

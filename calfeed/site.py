@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pathlib import Path
 
-from .ics import EPOCH, CompiledCalendar, Revision, compile_calendar
+from .ics import EPOCH, CompiledCalendar, ContentCache, Revision, compile_calendar
 from .load import load_calendar
 from .model import Calendar, Slot
 from .state import State, load_state, revise
@@ -116,7 +116,7 @@ def build_site(
     *,
     revisions: Mapping[str, Revision] | None = None,
     changed: dt.datetime | None = None,
-    cache: dict[tuple[object, ...], bytes] | None = None,
+    cache: ContentCache | None = None,
     page: Callable[[Site], bytes] | None = None,
 ) -> Site:
     """Compile ``calendar`` and lay out every resource it publishes.
@@ -126,7 +126,7 @@ def build_site(
         revisions: SEQUENCE and last change per event id, from the state file.
         changed: When the schedule last changed (Last-Modified of the feeds); defaults to
             the latest revision, then the calendar's ``updated``, then the epoch.
-        cache: VEVENT bytes of an earlier compile, reused for unchanged events.
+        cache: Event content of an earlier compile, reused for unchanged events.
         page: Renders ``index.html`` for the site, when there is a page.
 
     Returns:
@@ -157,7 +157,7 @@ def load_site(
     *,
     state_path: str | Path | None = None,
     page: Callable[[Site], bytes] | None = None,
-    cache: dict[tuple[object, ...], bytes] | None = None,
+    cache: ContentCache | None = None,
 ) -> Site:
     """Read ``events_path`` (and its state file) and build its site, without writing anything.
 
@@ -171,7 +171,7 @@ def load_site(
         state_path: The state file written by ``calfeed build``; None or a missing
             file means no state.
         page: Renders ``index.html`` for the site.
-        cache: VEVENT bytes of an earlier compile, reused for unchanged events.
+        cache: Event content of an earlier compile, reused for unchanged events.
 
     Raises:
         EventsFileError: The events file is invalid (every problem listed).
@@ -182,7 +182,7 @@ def load_site(
     if not state.events:
         return build_site(calendar, cache=cache, page=page)
     modified = dt.datetime.fromtimestamp(int(Path(events_path).stat().st_mtime), dt.timezone.utc)
-    revised = revise(calendar, state, modified)
+    revised = revise(calendar, state, modified, cache=cache)
     return build_site(calendar, revisions=revised.revisions, changed=revised.state.changed, cache=cache, page=page)
 
 

@@ -11,7 +11,6 @@ different events merge without conflict.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import time
 from collections.abc import Mapping
@@ -19,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CalfeedError
-from .ics import Revision, build_event
+from .ics import ContentCache, Revision, event_content
 from .load import parse_yaml
-from .model import Calendar, Slot, Status, resolve
+from .model import Calendar, Status, resolve
 
 _HEADER = """\
 # calfeed state: per event UID, a fingerprint of its content, its SEQUENCE and
@@ -71,12 +70,6 @@ def build_time() -> dt.datetime:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     seconds = int(epoch) if epoch and epoch.strip().isdigit() else int(time.time())
     return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
-
-
-def fingerprint(slot: Slot, calendar: Calendar) -> str:
-    """A hash of everything a subscriber sees of the event, but not its revision."""
-    body = build_event(slot, calendar.model_copy(update={"updated": None}), revision=Revision()).to_ical()
-    return hashlib.sha256(body).hexdigest()[:20]
 
 
 def _instant(value: object, where: str) -> dt.datetime:
@@ -144,13 +137,15 @@ def dump_state(state: State) -> str:
     return "\n".join(lines) + "\n"
 
 
-def revise(calendar: Calendar, state: State, now: dt.datetime) -> Revised:
+def revise(calendar: Calendar, state: State, now: dt.datetime, *, cache: ContentCache | None = None) -> Revised:
     """Compare ``calendar`` with ``state``: keep what did not change, move what did.
 
     Args:
         calendar: The schedule as it is now.
         state: What the previous build remembered.
         now: The time to record for events that changed in this build.
+        cache: Event content shared with the compile that follows, so that each
+            event is serialized once (its fingerprint is that of its content lines).
 
     Returns:
         Revisions per event id, the new state, and which event ids changed, were
@@ -161,7 +156,7 @@ def revise(calendar: Calendar, state: State, now: dt.datetime) -> Revised:
     events: dict[str, EventState] = {}
     changed, cancelled = [], []
     for slot in resolve(calendar):
-        print_ = fingerprint(slot, calendar)
+        print_ = event_content(slot, calendar, cache).fingerprint
         before = state.events.get(slot.uid)
         if before is not None and before.fingerprint == print_ and before.removed is None:
             entry = before
@@ -194,7 +189,6 @@ __all__ = [
     "build_time",
     "default_state_path",
     "dump_state",
-    "fingerprint",
     "load_state",
     "parse_state",
     "revise",

@@ -10,9 +10,14 @@ import sys
 
 import icalendar
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from icalendar.parser.string import _foldline
 
 from calfeed import Calendar, build_calendar, compile_calendar, resolve
+from calfeed.ics import Revision, build_event, event_lines, fold, serialize_event
 from conftest import EVENTS, ROOT
+from strategies import schedules
 
 NASTY = (
     "Ünïcödé, commas; semicolons \\ backslashes \"quotes\" — 🎥🏰👉 emoji " * 4
@@ -189,3 +194,24 @@ def test_ics_time_that_happens_twice_is_written_in_utc():
     body = compile_calendar(calendar).feed().decode()
     assert "DTSTART:20241103T063000Z\r\n" in body
     assert "DTEND;TZID=America/Chicago:20241103T030000\r\n" in body
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\r\n"), max_size=400)
+       | st.text(alphabet="ab\\^é😀", max_size=400))
+def test_ics_fold_equals_icalendars_own_folding(line):
+    assert fold(line) == _foldline(line)
+
+
+def test_ics_fast_path_writes_what_the_component_path_writes_for_want(want):
+    revision = Revision(4, dt.datetime(2024, 5, 6, 7, 8, 9, tzinfo=dt.timezone.utc))
+    for slot in resolve(want):
+        fast = serialize_event(event_lines(slot, want, revision))
+        assert fast == build_event(slot, want, revision=revision).to_ical()
+
+
+@settings(max_examples=60, deadline=None)
+@given(calendar=schedules(), sequence=st.integers(0, 10**6))
+def test_ics_fast_path_writes_what_the_component_path_writes_for_any_schedule(calendar, sequence):
+    revisions = {slot.id: Revision(sequence, dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)) for slot in resolve(calendar)}
+    assert compile_calendar(calendar, revisions=revisions).feed() == build_calendar(calendar, revisions=revisions).to_ical()

@@ -16,9 +16,7 @@ from pathlib import Path
 
 import icalendar
 import pytest
-from pydantic import ValidationError
-from hypothesis import HealthCheck, given, reject, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings
 
 from calfeed import Calendar, load_calendar
 from calfeed.export import write_site
@@ -26,6 +24,7 @@ from calfeed.ics import describe
 from calfeed.lint import lint
 from calfeed.site import build_site
 from conftest import EVENTS
+from strategies import schedules
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "interop"))
 import parsers  # noqa: E402  (the harness lives beside the tests, not in the package)
@@ -223,33 +222,6 @@ def test_interop_suite_fails_on_deliberately_broken_files(published, tmp_path):
         path = tmp_path / name
         path.write_bytes(body)
         assert suite_problems([path], expected), f"the suite did not notice {name}"
-
-
-ZONES = ("UTC", "Europe/Berlin", "America/Chicago", "Asia/Kolkata", "Australia/Adelaide", "Asia/Kathmandu",
-         "America/St_Johns", "Pacific/Chatham", "America/Sao_Paulo", "Africa/Casablanca", "Asia/Tokyo")
-TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=300)
-
-
-@st.composite
-def schedules(draw) -> Calendar:
-    events = []
-    for index in range(draw(st.integers(1, 6))):
-        day = draw(st.dates(dt.date(2022, 1, 1), dt.date(2027, 12, 31)))
-        start = draw(st.integers(0, 22 * 60))
-        length = draw(st.integers(5, 26 * 60))
-        begin = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=start)
-        finish = begin + dt.timedelta(minutes=length)
-        events.append({
-            "id": f"e{index}", "title": draw(TEXT), "abstract": draw(TEXT | st.none()),
-            "date": day, "start": begin.time(), "end": finish.time(),
-            **({"end_date": finish.date()} if finish.date() != day else {}),
-            "timezone": draw(st.sampled_from(ZONES)),
-            "speakers": draw(st.lists(TEXT, max_size=3)),
-        })
-    try:
-        return Calendar(name=draw(TEXT), domain="prop.example.org", timezone=draw(st.sampled_from(ZONES)), events=events)
-    except ValidationError:
-        reject()  # text that is only control characters, a time the clocks skip: not a valid schedule
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
