@@ -19,8 +19,10 @@ from .model import Calendar, Event, Kind, Link, Speaker, Status
 MAX_BYTES = 16 * 1024 * 1024
 #: Nesting deeper than this is refused: a schedule needs about six levels.
 MAX_DEPTH = 64
-#: Scalars produced after expanding aliases; bounds "billion laughs" files.
-MAX_NODES = 2_000_000
+#: Values a file may expand to, beyond one per two characters of it. Without
+#: aliases no file can exceed that ("1," is the shortest value), so only alias
+#: expansion ("billion laughs") reaches the limit, and it is refused at once.
+SPARE_VALUES = 1_000
 
 
 class _Resolver(yaml.resolver.BaseResolver):
@@ -73,7 +75,7 @@ _Marks = dict[_Loc, tuple[int, int]]
 class _Builder:
     """Turn composed YAML nodes into plain data, remembering where each value stood."""
 
-    def __init__(self, *, positions: bool = True) -> None:
+    def __init__(self, *, positions: bool = True, budget: int = SPARE_VALUES) -> None:
         # Positions cost a dict entry per value; they are only needed to report
         # problems, so a first pass goes without them and a second one, on the
         # same nodes, records them when there is something to report.
@@ -82,11 +84,12 @@ class _Builder:
         self.key_marks: _Marks = {}
         self.problems: list[Problem] = []
         self.count = 0
+        self.budget = budget
 
     def build(self, node: yaml.Node, loc: _Loc, depth: int = 0) -> Any:
         self.count += 1
-        if self.count > MAX_NODES:
-            raise _TooBig(f"the file expands to more than {MAX_NODES:,} values (aliases nested in aliases?)")
+        if self.count > self.budget:
+            raise _TooBig(f"the file expands to more than {self.budget:,} values: aliases nested in aliases?")
         if depth > MAX_DEPTH:
             raise _TooBig(f"the file nests deeper than {MAX_DEPTH} levels")
         if self.positions:
@@ -246,7 +249,7 @@ def _compose(text: str | bytes) -> yaml.Node | None:
 def parse_yaml(text: str) -> Any:
     """Read YAML text as calfeed does (YAML 1.2 core scalars: times and dates stay text)."""
     root = _compose(text.removeprefix("\ufeff"))
-    return None if root is None else _Builder().build(root, ())
+    return None if root is None else _Builder(budget=len(text) // 2 + SPARE_VALUES).build(root, ())
 
 
 def parse_calendar(text: str | bytes, *, source: str = "events.yaml") -> Calendar:
@@ -277,7 +280,7 @@ def parse_calendar(text: str | bytes, *, source: str = "events.yaml") -> Calenda
         raise EventsFileError(source, [Problem("", f"YAML error: {err}", 1, 1)]) from None
     if root is None:
         raise EventsFileError(source, [Problem("", "the file is empty; it needs at least name, timezone and events", 1, 1)])
-    first = _Builder(positions=False)
+    first = _Builder(positions=False, budget=len(text) // 2 + SPARE_VALUES)
     try:
         data = first.build(root, ())
     except _TooBig as err:
@@ -293,7 +296,7 @@ def parse_calendar(text: str | bytes, *, source: str = "events.yaml") -> Calenda
         failure = err
     if failure is None and not first.problems:
         return calendar
-    builder = _Builder(positions=True)  # the same nodes again, now recording where each value stands
+    builder = _Builder(positions=True, budget=first.budget)  # the same nodes again, now recording where each value stands
     builder.build(root, ())
     problems = list(builder.problems)
     if failure is not None:
