@@ -97,8 +97,8 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
-                    self._problem(key_node, loc, "keys must be plain names, not lists, mappings or merges")
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self._problem(key_node, loc, "keys must be plain names, not lists or mappings")
                     continue
                 key = str(key_node.value)
                 if key in result:
