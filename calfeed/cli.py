@@ -65,6 +65,9 @@ def check_command(events_file: Path) -> None:
 @click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="State file (SEQUENCE and last change per event)  [default: <events>.state.yaml beside it]")
 @click.option("--no-state", is_flag=True, help="Keep no state: DTSTAMP comes from the calendar's 'updated'.")
+@click.option("--base-url", default=None, metavar="URL", envvar="CALFEED_BASE_URL",
+              help="Public address of the site (e.g. https://example.org/schedule/); writes index.html, "
+                   "whose subscribe and add-to-calendar links need it.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the output on disk is not what the input gives.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
 def build_command(
@@ -72,6 +75,7 @@ def build_command(
     out_dir: Path,
     state_path: Path | None,
     no_state: bool,
+    base_url: str | None,
     check: bool,
     quiet: bool,
 ) -> None:
@@ -83,8 +87,17 @@ def build_command(
     from .state import default_state_path
 
     state = None if no_state else (state_path or default_state_path(events_file))
+    page, assets = None, None
+    if base_url:
+        # Flask renders the page (Jinja); imported here so check and lint never load it.
+        from .web import render_page, static_files
+
+        def page(site):  # type: ignore[no-untyped-def]
+            return render_page(site, base_url=base_url, dynamic=False)
+
+        assets = static_files()
     try:
-        report = build(events_file, out_dir, state_path=state, check=check)
+        report = build(events_file, out_dir, state_path=state, page=page, assets=assets, check=check)
     except EventsFileError as err:
         raise InvalidInput(err) from None
     except (CalfeedError, OSError) as err:
@@ -99,6 +112,24 @@ def build_command(
         return
     if not quiet:
         click.echo(report.summary(out_dir))
+
+
+@cli.command("serve")
+@events_argument
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--base-url", default=None, metavar="URL", help="Public address, when behind a proxy.")
+def serve_command(events_file: Path, host: str, port: int, base_url: str | None) -> None:
+    """Serve the feeds and the subscribe page (for local use; deploy with gunicorn wsgi:app)."""
+    # Flask and werkzeug only for this command: check, build and lint never import them.
+    from .web import run
+
+    try:
+        run(events_file, host=host, port=port, base_url=base_url)
+    except EventsFileError as err:
+        raise InvalidInput(err) from None
+    except CalfeedError as err:
+        raise click.ClickException(str(err)) from None
 
 
 @cli.command("lint")

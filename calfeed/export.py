@@ -172,6 +172,7 @@ def build(
     *,
     state_path: str | Path | None,
     page: Callable[[Site], bytes] | None = None,
+    assets: Mapping[str, bytes] | None = None,
     now: dt.datetime | None = None,
     check: bool = False,
 ) -> BuildReport:
@@ -188,6 +189,7 @@ def build(
         state_path: The state file (SEQUENCE and last change per event); None keeps
             no state, so DTSTAMP comes from the calendar's ``updated``.
         page: Renders ``index.html`` for the site.
+        assets: More files for the site by path, such as the page's CSS and JavaScript.
         now: The time recorded for changed events (default: SOURCE_DATE_EPOCH or now).
         check: Write nothing; report what would change.
 
@@ -210,7 +212,7 @@ def build(
     else:
         site = build_site(calendar, page=page)
         changed, cancelled, removed, state_text = [], [], [], None
-    extra = {"_headers": static_headers(int(calendar.refresh_interval.total_seconds()))}
+    extra = {**(assets or {}), "_headers": static_headers(int(calendar.refresh_interval.total_seconds()))}
     count = len(site.compiled.slots)
     if check:
         files = plan_site(site, out, extra) if out.is_dir() else WriteReport(written=sorted(_bodies(site, extra)))

@@ -13,3 +13,4 @@ python3 -m venv .venv
 if [ -x tests/interop/setup.sh ] || [ -f tests/interop/setup.sh ]; then
   bash tests/interop/setup.sh
 fi
+bash tests/browser_setup.sh
