@@ -40,6 +40,17 @@ def write_events(tmp_path: Path) -> Callable[[str], Path]:
     return write
 
 
+#: (what was tried, how many cases, the outcome): printed at the end of the run for docs/reliability.md
+RELIABILITY: list[tuple[str, str, str]] = []
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    if RELIABILITY:
+        terminalreporter.section("calfeed reliability")
+        for what, cases, outcome in RELIABILITY:
+            terminalreporter.write_line(f"| {what} | {cases} | {outcome} |")
+
+
 #: The head of a small valid file; tests append events to it.
 HEAD = """\
 name: Test
