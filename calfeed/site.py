@@ -61,6 +61,9 @@ class Site:
     resources: Mapping[str, Resource]
     feeds: tuple[Feed, ...]
     changed: dt.datetime
+    #: Ids of events once published and since deleted (the state file's tombstones):
+    #: a personal feed that names one skips it instead of failing.
+    removed: frozenset[str] = frozenset()
 
     @property
     def calendar(self) -> Calendar:
@@ -118,6 +121,7 @@ def build_site(
     changed: dt.datetime | None = None,
     cache: ContentCache | None = None,
     page: Callable[[Site], bytes] | None = None,
+    removed: frozenset[str] = frozenset(),
 ) -> Site:
     """Compile ``calendar`` and lay out every resource it publishes.
 
@@ -145,10 +149,10 @@ def build_site(
         )
     for feed in feeds:
         resources[feed.path] = Resource.make(compiled.feed(feed.event_ids, name=feed.title), ICS_TYPE, changed)
-    site = Site(compiled, resources, feeds, changed)
+    site = Site(compiled, resources, feeds, changed, removed)
     if page is not None:
         html = page(site)
-        site = Site(compiled, {**resources, "index.html": Resource.make(html, HTML_TYPE, changed)}, feeds, changed)
+        site = Site(compiled, {**resources, "index.html": Resource.make(html, HTML_TYPE, changed)}, feeds, changed, removed)
     return site
 
 
@@ -183,7 +187,10 @@ def load_site(
         return build_site(calendar, cache=cache, page=page)
     modified = dt.datetime.fromtimestamp(int(Path(events_path).stat().st_mtime), dt.timezone.utc)
     revised = revise(calendar, state, modified, cache=cache)
-    return build_site(calendar, revisions=revised.revisions, changed=revised.state.changed, cache=cache, page=page)
+    removed = frozenset(uid.split("@", 1)[0] for uid, entry in revised.state.events.items() if entry.removed)
+    return build_site(
+        calendar, revisions=revised.revisions, changed=revised.state.changed, cache=cache, page=page, removed=removed
+    )
 
 
 __all__ = ["HTML_TYPE", "ICS_TYPE", "Feed", "Resource", "Site", "build_site", "load_site", "select_feeds", "slugify"]

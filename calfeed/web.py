@@ -328,7 +328,9 @@ def select_events(site: Site, args: MultiDict[str, str]) -> tuple[list[str] | No
     alarm = _alarm(args)
     if len(ids) > MAX_IDS:
         raise BadRequest(f"a feed may list at most {MAX_IDS} events, got {len(ids)}.")
-    unknown = [event_id for event_id in ids if event_id not in compiled]
+    # An id deleted from the schedule (the state file remembers it) is skipped: a
+    # personal feed subscribed months ago keeps working without it.
+    unknown = [event_id for event_id in ids if event_id not in compiled and event_id not in site.removed]
     if unknown:
         raise BadRequest(f"unknown event id{'s' if len(unknown) > 1 else ''}: {_named(unknown)}.")
     known_kinds = {kind.value for kind in Kind}

@@ -761,3 +761,27 @@ def test_render_page_same_bytes_across_hash_seeds(events_file: Path) -> None:
     }
 
     assert len(digests) == 1
+
+
+def test_filter_deleted_event_is_skipped_not_refused(make_app: Callable[..., Flask], events_file: Path, tmp_path: Path) -> None:
+    # a personal feed names an event that is later deleted: the feed keeps working without it
+    state = tmp_path / "state.yaml"
+    from click.testing import CliRunner
+
+    from calfeed.cli import cli
+
+    assert CliRunner().invoke(cli, ["build", str(events_file), "--out", str(tmp_path / "out"), "--state", str(state)]).exit_code == 0
+    text = events_file.read_text(encoding="utf-8")
+    block = text[text.index("  - id: closing\n"):text.index("  - id: posters-late-afternoon\n")]
+    events_file.write_text(text.replace(block, ""), encoding="utf-8")
+    assert CliRunner().invoke(cli, ["build", str(events_file), "--out", str(tmp_path / "out"), "--state", str(state)]).exit_code == 0
+    client = make_app(STATE_PATH=str(state)).test_client()
+
+    response = client.get("/calendar.ics?events=welcome,closing")
+    refused = client.get("/calendar.ics?events=welcome,never-existed")
+
+    assert response.status_code == 200
+    uids = [str(e["UID"]) for e in icalendar.Calendar.from_ical(response.data).walk("VEVENT")]
+    assert uids == ["welcome@want-ai-hpc.github.io"]
+    assert refused.status_code == 400
+    assert refused.data == b"400 Bad Request: unknown event id: 'never-existed'.\n"
