@@ -19,15 +19,20 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def require(tool: str, install: str) -> str:
-    """The path of ``tool``; in CI a missing tool fails the test, locally it skips saying why."""
-    found = shutil.which(tool) or (str(Path(sys.executable).parent / tool) if (Path(sys.executable).parent / tool).exists() else None)
-    if found:
-        return found
-    message = f"{tool} is not installed: {install}"
+def missing(message: str) -> None:
+    """A client or tool is missing: in CI the test fails, locally it is skipped saying why."""
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
+
+
+def require(tool: str, install: str) -> str:
+    """The path of ``tool`` (on PATH or beside this Python), or :func:`missing`."""
+    beside = Path(sys.executable).parent / tool
+    found = shutil.which(tool) or (str(beside) if beside.exists() else None)
+    if not found:
+        missing(f"{tool} is not installed: {install}")
+    return found  # type: ignore[return-value]
 
 
 def free_port() -> int:
@@ -69,4 +74,4 @@ def gunicorn(env: dict[str, str], *, workers: int = 2, timeout: float = 30.0) ->
             process.wait(timeout=10)
 
 
-__all__ = ["free_port", "gunicorn", "require"]
+__all__ = ["free_port", "gunicorn", "missing", "require"]

@@ -10,8 +10,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import time
 import urllib.request
@@ -25,6 +23,7 @@ import icalendar
 import pytest
 
 from calfeed.site import load_site
+from servers import gunicorn, missing
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
@@ -45,20 +44,8 @@ def _missing() -> list[str]:
 
 
 def _require_tools() -> None:
-    missing = _missing()
-    if not missing:
-        return
-    message = f"missing {', '.join(missing)}; install with: {INSTALL}"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    if _missing():
+        missing(f"missing {', '.join(_missing())}; install with: {INSTALL}")
 
 
 def _get(url: str) -> tuple[int, dict[str, str], bytes]:
@@ -67,38 +54,12 @@ def _get(url: str) -> tuple[int, dict[str, str], bytes]:
 
 
 @contextmanager
-def _gunicorn(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """gunicorn with two workers on a free port, serving a copy of the bundled schedule."""
+def _served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """gunicorn with two workers, serving a copy of the bundled schedule."""
     events = tmp_path / "events.yaml"
     shutil.copyfile(ROOT / "events.yaml", events)
-    port = _free_port()
-    log = (tmp_path / "gunicorn.log").open("wb")
-    env = {**os.environ, "CALFEED_EVENTS_PATH": str(events)}
-    command = [str(GUNICORN), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "wsgi:app"]
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"gunicorn exited with {process.returncode}:\n{(tmp_path / 'gunicorn.log').read_text()}")
-            try:
-                if _get(base + "healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"gunicorn not ready after 30 s:\n{(tmp_path / 'gunicorn.log').read_text()}")
-            time.sleep(0.2)
-        yield base, events
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        log.close()
+    with gunicorn({"CALFEED_EVENTS_PATH": str(events)}, workers=2) as base:
+        yield base + "/", events
 
 
 @contextmanager
@@ -147,7 +108,7 @@ def _screenshot(driver: WebDriver, path: Path, width: int, record: Callable[[str
 @pytest.mark.slow
 def test_browser_page_subscribe_pick_download(tmp_path: Path, record_property: Callable[[str, object], None]) -> None:
     _require_tools()  # in the test, not a fixture: with CI set, a missing tool is a failure, not an error
-    with _gunicorn(tmp_path) as (base, events), _chromium(tmp_path) as driver:
+    with _served(tmp_path) as (base, events), _chromium(tmp_path) as driver:
         _check_page(base, events, driver, tmp_path, record_property)
 
 

@@ -23,15 +23,9 @@ from click.testing import CliRunner
 
 from calfeed.cli import cli
 from conftest import EVENTS, RELIABILITY
-from servers import gunicorn
+from servers import gunicorn, missing
 
 TITLE = "title: Closing remarks\n"
-
-
-def _fail_or_skip(message: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @contextlib.contextmanager
@@ -39,7 +33,7 @@ def small_disk(path: Path, size: str) -> Iterator[Path]:
     path.mkdir()
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True, text=True)
     if mounted.returncode != 0:
-        _fail_or_skip(f"cannot mount a small tmpfs (needs root): {mounted.stderr.strip()}")
+        missing(f"cannot mount a small tmpfs (needs root): {mounted.stderr.strip()}")
     try:
         yield path
     finally:
@@ -89,7 +83,7 @@ def test_faults_read_only_output_exits_1_and_keeps_old_files(tmp_path):
     before = snapshot(out)
     locked = subprocess.run(["chattr", "+i", str(out / "events")], capture_output=True, text=True)
     if locked.returncode != 0:
-        _fail_or_skip(f"cannot make a folder immutable (needs root and chattr): {locked.stderr.strip()}")
+        missing(f"cannot make a folder immutable (needs root and chattr): {locked.stderr.strip()}")
     try:
         events.write_text(events.read_text(encoding="utf-8").replace(TITLE, "title: Closing remarks and awards\n"))
         code, output = build(events, out)

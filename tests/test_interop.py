@@ -9,7 +9,6 @@ must be what calfeed meant. The strict lint checks what they would forgive.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from calfeed.export import write_site
 from calfeed.ics import describe
 from calfeed.lint import lint
 from calfeed.site import build_site
+from servers import missing
 from conftest import EVENTS
 from strategies import schedules
 
@@ -37,9 +37,7 @@ def require_tools() -> None:
     try:
         parsers.ensure_tools()
     except RuntimeError as err:
-        if os.environ.get("CI"):
-            pytest.fail(f"interoperability tools are missing in CI: {err}")
-        pytest.skip(f"interoperability tools are missing: {err}")
+        missing(f"interoperability tools are missing: {err}")
 
 
 def _calendar(name: str, zone: str, events: list[dict]) -> Calendar:
