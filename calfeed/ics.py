@@ -145,7 +145,7 @@ def build_event(
     """
     vevent = icalendar.Event()
     for name, value, parameters in event_properties(slot, calendar, revision):
-        vevent.add(name, value, parameters=parameters)
+        vevent.add(name, value, parameters=parameters or {})
     if alarm is not None:
         vevent.add_component(build_alarm(alarm))
     return vevent
@@ -179,7 +179,7 @@ def fold(line: str) -> str:
 
 @lru_cache(maxsize=256)
 def _parameters(items: tuple[tuple[str, str], ...]) -> str:
-    return icalendar.Parameters(dict(items)).to_ical(sorted=True).decode("utf-8")
+    return str(icalendar.Parameters(dict(items)).to_ical(sorted=True).decode("utf-8"))
 
 
 @lru_cache(maxsize=64)
@@ -204,7 +204,7 @@ def content_line(name: str, value: object, parameters: dict[str, str] | None = N
 @lru_cache(maxsize=8192)
 def _cached_line(key: tuple[object, ...]) -> str:
     name, _, value, _, parameters = key
-    return _write_line(name, value, dict(parameters))  # type: ignore[arg-type]
+    return _write_line(name, value, dict(parameters))  # type: ignore[arg-type, call-overload]
 
 
 def _write_line(name: str, value: object, parameters: dict[str, str] | None) -> str:
@@ -212,7 +212,7 @@ def _write_line(name: str, value: object, parameters: dict[str, str] | None) -> 
         value = list(value)
     if not hasattr(value, "to_ical"):
         value = icalendar.Event.types_factory.for_property(name)(value)
-    params = dict(getattr(value, "params", None) or {})
+    params: dict[str, str] = dict(getattr(value, "params", None) or {})
     if parameters:
         params.update(parameters)
     text = value.to_ical()  # type: ignore[attr-defined]
@@ -375,7 +375,7 @@ def build_alarm(minutes: int) -> icalendar.Alarm:
 def feed_header(calendar: Calendar, *, name: str | None = None) -> bytes:
     """The bytes from BEGIN:VCALENDAR to just before the first component."""
     full_name = f"{calendar.name}: {name}" if name else calendar.name
-    ical = _header(calendar, full_name, calendar_description(calendar)).to_ical()
+    ical = bytes(_header(calendar, full_name, calendar_description(calendar)).to_ical())
     return ical[: -len(_END)]
 
 

@@ -52,7 +52,7 @@ if yaml.__with_libyaml__:  # libyaml parses and composes in C, with the same pos
 
     class _Composer(yaml.cyaml.CParser, _Resolver):  # type: ignore[misc, name-defined]
         def __init__(self, stream: str | bytes) -> None:
-            yaml.cyaml.CParser.__init__(self, stream)
+            yaml.cyaml.CParser.__init__(self, stream)  # type: ignore[attr-defined]
             _Resolver.__init__(self)
 
 else:  # pragma: no cover - PyYAML built without libyaml
@@ -110,6 +110,7 @@ class _Builder:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*loc, index), depth + 1) for index, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
         return self._scalar(node, loc)
 
     def _scalar(self, node: yaml.ScalarNode, loc: _Loc) -> Any:
@@ -241,7 +242,8 @@ def _duplicate_ids(data: Any) -> list[tuple[_Loc, str]]:
 def _compose(text: str | bytes) -> yaml.Node | None:
     composer = _Composer(text)
     try:
-        return composer.get_single_node()
+        node: yaml.Node | None = composer.get_single_node()
+        return node
     finally:
         composer.dispose()
 

@@ -300,7 +300,8 @@ class Event(_Model):
                 raise _error("datetime_naive", "end {value!r} has no time zone", value=str(end))
             if isinstance(start, dt.datetime) and end.tzinfo is not start.tzinfo:
                 end = end.astimezone(start.tzinfo)
-                end = end.tzinfo.normalize(end) if hasattr(end.tzinfo, "normalize") else end
+                normalize = getattr(end.tzinfo, "normalize", None)  # pytz zones fix the offset this way
+                end = normalize(end) if normalize else end
             if end.date() != data.get("date"):
                 data["end_date"] = end.date()
             data["end"] = end.time().replace(tzinfo=None)

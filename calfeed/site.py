@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .ics import EPOCH, CompiledCalendar, ContentCache, Revision, compile_calendar
 from .load import load_calendar
-from .model import Calendar, Slot
+from .model import Calendar, Kind, Slot
 from .state import State, load_state, revise
 
 ICS_TYPE = "text/calendar; charset=utf-8"
@@ -97,8 +97,7 @@ def select_feeds(compiled: CompiledCalendar) -> tuple[Feed, ...]:
         for day, ids in sorted(_grouped(slots, lambda slot: slot.start.date().isoformat()).items())
     ]
     kinds = _grouped(slots, lambda slot: slot.event.kind.value)
-    feeds += [Feed(f"kinds/{kind}.ics", ids and compiled.slot(ids[0]).event.kind.label, tuple(ids))
-              for kind, ids in sorted(kinds.items())]
+    feeds += [Feed(f"kinds/{kind}.ics", Kind(kind).label, tuple(ids)) for kind, ids in sorted(kinds.items())]
     for folder, key in (("tracks", lambda slot: slot.event.track), ("rooms", lambda slot: slot.location)):
         groups = _grouped(slots, key)
         if len(groups) < 2:
