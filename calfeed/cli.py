@@ -151,6 +151,12 @@ def schema_command() -> None:
     click.echo(json.dumps(Calendar.model_json_schema(), indent=2, ensure_ascii=False))
 
 
+# `calfeed import markdown|frab`: the importers live in their own package.
+from .importers.cli import import_group  # noqa: E402
+
+cli.add_command(import_group, "import")
+
+
 def main() -> None:
     """Entry point of the ``calfeed`` console script."""
     cli(prog_name="calfeed")

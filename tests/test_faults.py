@@ -110,7 +110,7 @@ def _variants() -> dict[str, str]:
 def _writer(path: Path, stop: threading.Event, log: Counter[str]) -> None:
     """Rewrite the events file every second: valid, invalid, deleted, written halfway."""
     variants = _variants()
-    actions = ["v1", "invalid", "v2", "delete", "half-v1", "original", "truncated", "v2"]
+    actions = ["v1", "invalid", "v2", "delete", "half-v1", "original", "syntax-error", "v2"]
     step = 0
     while not stop.wait(1.0):
         action = actions[step % len(actions)]
@@ -125,11 +125,10 @@ def _writer(path: Path, stop: threading.Event, log: Counter[str]) -> None:
             with path.open("w", encoding="utf-8") as stream:
                 stream.write(text[: len(text) // 2])
                 stream.flush()
-                time.sleep(0.4)
+                time.sleep(0.2)
                 stream.write(text[len(text) // 2:])
-        elif action == "truncated":  # cut between two events: valid YAML, fewer events
-            text = variants["v2"]
-            path.write_text(text[: text.index("  - id: lunch\n")], encoding="utf-8")
+        elif action == "syntax-error":
+            path.write_text(variants["v2"].replace("    kind: panel\n", "    kind: [panel\n"), encoding="utf-8")
         else:
             path.write_text(variants[action], encoding="utf-8")
 
@@ -210,12 +209,12 @@ def test_faults_server_under_load_while_the_file_keeps_changing(tmp_path):
     total = sum(results[code] for code in ("200", "304"))
     RELIABILITY.append((
         "server: 60 s of GETs and conditional GETs (8 clients, 2 gunicorn workers) while events.yaml is "
-        "rewritten every second (valid, invalid, deleted, written halfway, cut short)",
+        "rewritten every second (valid, invalid, broken YAML, deleted, written halfway)",
         f"{total} requests in {elapsed:.0f} s; {sum(writes.values())} rewrites ({dict(writes)})",
         f"{results['200']} x 200, {results['304']} x 304, {len(problems)} problems; versions served: "
         f"{ {k: v for k, v in results.items() if not k.isdigit()} }",
     ))
-    assert problems == []
+    assert problems == [], sorted(set(problems))[:10]
     assert total > 1000
     # changes got through: the server waits until a file has been still for a second, so a
     # version replaced within a second may never be served, but the lasting ones are

@@ -1,0 +1,117 @@
+"""What every importer writes: ids, URLs and the events-file YAML, checked by calfeed's own loader."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from ..errors import EventsFileError
+from ..load import parse_calendar
+from . import ImportFailed, ImportProblem
+
+#: The longest id the model accepts.
+MAX_ID = 80
+
+# Scalars that a YAML 1.1 or 1.2 reader would not read back as text: quote them.
+_AMBIGUOUS = re.compile(
+    r"""[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?   # numbers
+      | [0-9]{1,2}(?::[0-9]{2}){1,2}                                      # times and base 60
+      | ~|null|Null|NULL|true|True|TRUE|false|False|FALSE
+      | y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF""",
+    re.X,
+)
+_WEB_URL_SPACE = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+def slug(text: str, *, limit: int = MAX_ID) -> str:
+    """A URL-safe id from any text: ``Éric's talk (2)`` -> ``erics-talk-2``; empty when nothing is left."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    ascii_text = re.sub(r"['\u2019]", "", ascii_text)
+    result = re.sub(r"[^a-z0-9_]+", "-", ascii_text).strip("-_")
+    if len(result) > limit:
+        cut = result[:limit]
+        # End at a word boundary when one is reasonably near, never on '-' or '_'.
+        boundary = cut.rfind("-")
+        result = cut[:boundary] if boundary >= limit // 2 else cut
+    return result.strip("-_")
+
+
+class IdMaker:
+    """Hands out unique ids: the second ``coffee-break`` becomes ``coffee-break-2``."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def make(self, *candidates: str) -> str:
+        """The first candidate slug that is free, else the first one with a number appended."""
+        slugs = [found for found in (slug(text) for text in candidates) if found] or ["event"]
+        for candidate in slugs:
+            if candidate not in self.used:
+                self.used.add(candidate)
+                return candidate
+        base, number = slugs[0], 2
+        while True:
+            suffix = f"-{number}"
+            candidate = base[: MAX_ID - len(suffix)].rstrip("-_") + suffix
+            if candidate not in self.used:
+                self.used.add(candidate)
+                return candidate
+            number += 1
+
+
+def is_web_url(value: str) -> bool:
+    """True for an absolute http or https URL without spaces, as the model requires."""
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not _WEB_URL_SPACE.search(value)
+
+
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that indents lists under their key, as events.yaml is written by hand."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if _AMBIGUOUS.fullmatch(value):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_Dumper.add_representer(str, _represent_text)
+
+
+def to_events_yaml(data: dict[str, Any], *, source: str, header: str) -> str:
+    """Dump ``data`` as an events file and check it with calfeed's loader.
+
+    Args:
+        data: The calendar as plain data: the keys of an events file, in the order to write them.
+        source: The imported source, named in error messages.
+        header: Comment lines written at the top of the file (without the ``#``).
+
+    Returns:
+        YAML text that ``calfeed.load.parse_calendar`` accepts.
+
+    Raises:
+        ImportFailed: The data does not make a valid schedule (every problem listed).
+    """
+    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, indent=2)
+    comment = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
+    text = f"{comment}\n{body}"
+    try:
+        parse_calendar(text, source="<imported>")
+    except EventsFileError as err:
+        problems = [ImportProblem(f"the imported schedule is not valid: {problem.path}: {problem.message}"
+                                  if problem.path else f"the imported schedule is not valid: {problem.message}")
+                    for problem in err.problems]
+        raise ImportFailed(source, problems) from None
+    return text
+
+
+__all__ = ["MAX_ID", "IdMaker", "is_web_url", "slug", "to_events_yaml"]
