@@ -97,7 +97,7 @@ def test_export_cancelled_event_stays_marked_with_a_new_sequence(project):
     code, output = build(project, epoch=1_702_742_400)
     assert (code, output) == (0, f"23 events (1 changed, 1 cancelled, 0 removed) -> {project / 'public'}/\n")
     panel = vevent(project / "public/events/panel.ics")
-    assert (str(panel["STATUS"]), str(panel["SUMMARY"]), panel["SEQUENCE"]) == ("CANCELLED", "[CANCELLED] Panel discussion", 1)
+    assert (str(panel["STATUS"]), str(panel["SUMMARY"]), panel["SEQUENCE"]) == ("CANCELLED", "[CANCELLED] Panel Discussion", 1)
     assert "panel" in uids(project / "public/calendar.ics")
 
 

@@ -22,7 +22,7 @@ import icalendar
 import pytest
 
 from calfeed import Calendar, Kind, Status, build_site, load_calendar, parse_calendar
-from calfeed.importers import ImportFailed, LossyImport, import_frab, import_markdown
+from calfeed.importers import ScheduleImportError, LossyImport, import_frab, import_markdown
 from calfeed.importers.cli import import_group
 from calfeed.load import parse_yaml
 from conftest import DATA, EVENTS, ROOT, SEED
@@ -160,7 +160,7 @@ def test_import_markdown_want_page_builds_one_vevent_per_row():
 
 
 def test_import_markdown_want_page_without_timezone_or_domain_says_what_is_missing():
-    with pytest.raises(ImportFailed) as caught:
+    with pytest.raises(ScheduleImportError) as caught:
         import_markdown(seed_text(), source="want.md")
 
     assert str(caught.value) == (
@@ -182,7 +182,7 @@ TABLE = """
 
 
 def test_import_markdown_page_without_date_or_timezone_fails_naming_both_options():
-    with pytest.raises(ImportFailed) as caught:
+    with pytest.raises(ScheduleImportError) as caught:
         import_markdown(page(TABLE), source="p.md", url="https://example.org/p")
 
     assert str(caught.value) == (
@@ -218,7 +218,7 @@ def test_import_markdown_unrecognised_rows_fail_with_their_lines():
         | 11:00 - 11:30 |  |
         """)
 
-    with pytest.raises(ImportFailed) as caught:
+    with pytest.raises(ScheduleImportError) as caught:
         import_markdown(text, source="p.md", url="https://example.org/p")
 
     assert str(caught.value) == (
@@ -264,7 +264,7 @@ def test_import_markdown_link_that_is_not_http_is_left_out_with_a_warning():
 def test_import_markdown_overlay_problems_are_listed():
     overlay = {"nmae": "X", "events": {"09:00-09:30": {"titel": "Y"}, "11:00-12:00": {"id": "z"}, "Coffee break": 3}}
 
-    with pytest.raises(ImportFailed) as caught:
+    with pytest.raises(ScheduleImportError) as caught:
         import_markdown(page("On **2024-05-06**.\n" + TABLE), source="p.md", url="https://example.org/p",
                         timezone="UTC", overlay=overlay)
 
@@ -487,14 +487,14 @@ def test_import_frab_detects_the_format_by_content():
 def test_import_frab_malformed_input_names_the_line_or_path(name, message):
     data = (IMPORT / name).read_bytes()
 
-    with pytest.raises(ImportFailed) as caught:
+    with pytest.raises(ScheduleImportError) as caught:
         import_frab(data, source=name)
 
     assert str(caught.value) == message
 
 
 def test_import_frab_neither_json_nor_xml():
-    with pytest.raises(ImportFailed) as caught:
+    with pytest.raises(ScheduleImportError) as caught:
         import_frab(b"BEGIN:VCALENDAR\r\n", source="x.ics")
 
     assert str(caught.value) == (
@@ -502,7 +502,7 @@ def test_import_frab_neither_json_nor_xml():
 
 
 def test_import_frab_json_without_schedule_names_the_path():
-    with pytest.raises(ImportFailed) as caught:
+    with pytest.raises(ScheduleImportError) as caught:
         import_frab(b'{"schedule": {"conference": {"days": {}}}}', source="x.json")
 
     assert str(caught.value) == "x.json: schedule.conference.days: expected a list of days, got dict"

@@ -271,7 +271,7 @@ def test_last_modified_unknown_change_file_mtime(make_app: Callable[..., Flask],
     client = make_app().test_client()
     first = client.get("/events/panel.ics")
     text = events_file.read_text(encoding="utf-8")
-    rewrite(events_file, text.replace("title: Panel discussion", "title: Panel of experts"))
+    rewrite(events_file, text.replace("title: Panel Discussion", "title: Panel of experts"))
 
     changed = client.get("/events/panel.ics", headers={"If-Modified-Since": first.headers["Last-Modified"]})
 
@@ -536,7 +536,7 @@ def test_filter_odd_query_no_500(client: FlaskClient, query: str) -> None:
 def test_reload_changed_title_served(client: FlaskClient, events_file: Path) -> None:
     assert health(client)["status"] == "ok"
     text = events_file.read_text(encoding="utf-8")
-    rewrite(events_file, text.replace("title: Panel discussion", "title: Panel of experts"))
+    rewrite(events_file, text.replace("title: Panel Discussion", "title: Panel of experts"))
 
     feed = client.get("/events/panel.ics")
 
@@ -591,7 +591,7 @@ def test_reload_file_being_written_not_read(client: FlaskClient, events_file: Pa
     # The first third of the file is a valid, shorter schedule: a fresh mtime says it may be unfinished.
     events_file.write_text(text[: len(text) // 3], encoding="utf-8")
     during = client.get("/calendar.ics").data
-    rewrite(events_file, text.replace("title: Panel discussion", "title: Panel of experts"))
+    rewrite(events_file, text.replace("title: Panel Discussion", "title: Panel of experts"))
     after = client.get("/events/panel.ics").data
 
     assert during == good
@@ -601,11 +601,11 @@ def test_reload_file_being_written_not_read(client: FlaskClient, events_file: Pa
 def test_reload_rate_limited(make_app: Callable[..., Flask], events_file: Path) -> None:
     client = make_app(RELOAD_SECONDS=3600).test_client()
     text = events_file.read_text(encoding="utf-8")
-    rewrite(events_file, text.replace("title: Panel discussion", "title: Panel of experts"))
+    rewrite(events_file, text.replace("title: Panel Discussion", "title: Panel of experts"))
 
     response = client.get("/events/panel.ics")
 
-    assert b"SUMMARY:Panel discussion" in response.data
+    assert b"SUMMARY:Panel Discussion" in response.data
 
 
 def test_healthz_ok_report(client: FlaskClient, events_file: Path) -> None:

@@ -1,7 +1,7 @@
 """Bring schedules in: turn a schedule page or a frab/pentabarf/pretalx export into events.yaml text.
 
 Every importer returns the YAML text of an events file that ``calfeed.load.parse_calendar``
-accepts, raises :class:`ImportFailed` listing every problem at once, and reports what it
+accepts, raises :class:`ScheduleImportError` listing every problem at once, and reports what it
 had to leave out as a :class:`LossyImport` warning (never silently).
 """
 
@@ -27,7 +27,7 @@ class ImportProblem:
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
-class ImportFailed(CalfeedError, ValueError):
+class ScheduleImportError(CalfeedError, ValueError):
     """A source that cannot be imported; ``problems`` lists every reason, each located."""
 
     def __init__(self, source: str, problems: Iterable[ImportProblem]) -> None:
@@ -44,8 +44,8 @@ class LossyImport(UserWarning):
     """Something in the source was left out of the events file (a link that is not http, a nameless person)."""
 
 
-# The importers need ImportFailed and LossyImport, so they are imported after them.
+# The importers need ScheduleImportError and LossyImport, so they are imported after them.
 from .frab import import_frab  # noqa: E402
 from .markdown import import_markdown  # noqa: E402
 
-__all__ = ["ImportFailed", "ImportProblem", "LossyImport", "import_frab", "import_markdown"]
+__all__ = ["ScheduleImportError", "ImportProblem", "LossyImport", "import_frab", "import_markdown"]

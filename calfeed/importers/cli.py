@@ -16,7 +16,7 @@ import click
 import yaml
 
 from ..load import parse_yaml
-from . import ImportFailed, ImportProblem, LossyImport
+from . import ScheduleImportError, ImportProblem, LossyImport
 from .frab import import_frab
 from .markdown import import_markdown
 
@@ -29,7 +29,7 @@ class ImportRefused(click.ClickException):
 
     exit_code = FAILED
 
-    def __init__(self, error: ImportFailed) -> None:
+    def __init__(self, error: ScheduleImportError) -> None:
         super().__init__(error.report())
         self.count = len(error.problems)
 
@@ -45,7 +45,7 @@ def _run(importer: Callable[[], str]) -> None:
         warnings.simplefilter("always", LossyImport)
         try:
             text = importer()
-        except ImportFailed as err:
+        except ScheduleImportError as err:
             raise ImportRefused(err) from None
         finally:
             for warning in caught:
@@ -60,7 +60,7 @@ def _read_text(stream: IO[bytes]) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
-        raise ImportRefused(ImportFailed(stream.name, [ImportProblem(
+        raise ImportRefused(ScheduleImportError(stream.name, [ImportProblem(
             f"the file is not UTF-8: byte {raw[err.start]:#04x} cannot be decoded", line)])) from None
 
 
@@ -70,12 +70,12 @@ def _read_overlay(stream: IO[bytes]) -> Mapping[str, Any]:
         overlay = parse_yaml(text)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        raise ImportRefused(ImportFailed(stream.name, [ImportProblem(
+        raise ImportRefused(ScheduleImportError(stream.name, [ImportProblem(
             f"YAML syntax error: {err.problem or err}", mark.line + 1 if mark else 0)])) from None
     if overlay is None:
         return {}
     if not isinstance(overlay, dict):
-        raise ImportRefused(ImportFailed(stream.name, [ImportProblem(
+        raise ImportRefused(ScheduleImportError(stream.name, [ImportProblem(
             "an overlay is a mapping: calendar keys, and events keyed by time range or title", 1)]))
     return overlay
 

@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 from xml.parsers import expat
 
 from ..model import Kind, Status
-from . import ImportFailed, ImportProblem, LossyImport
+from . import ScheduleImportError, ImportProblem, LossyImport
 from .output import IdMaker, is_web_url, to_events_yaml
 from .text import html_to_text, looks_like_html, plain_text
 
@@ -105,17 +105,17 @@ def _from_json(data: bytes, source: str) -> _Source:
         document = json.loads(data)
     except json.JSONDecodeError as err:
         problem = ImportProblem(f"not valid JSON: {err.msg} (column {err.colno})", err.lineno)
-        raise ImportFailed(source, [problem]) from None
+        raise ScheduleImportError(source, [problem]) from None
     except UnicodeDecodeError as err:
-        raise ImportFailed(source, [ImportProblem(f"not valid JSON: the file is not UTF-8 ({err.reason})")]) from None
+        raise ScheduleImportError(source, [ImportProblem(f"not valid JSON: the file is not UTF-8 ({err.reason})")]) from None
     except RecursionError:
-        raise ImportFailed(source, [ImportProblem("not valid JSON: nested too deeply")]) from None
+        raise ScheduleImportError(source, [ImportProblem("not valid JSON: nested too deeply")]) from None
 
     def expect(value: Any, kind: type, path: str, what: str) -> Any:
         if not isinstance(value, kind):
             shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
             message = f"missing: expected {what}" if value is None else f"expected {what}, got {shown}"
-            raise ImportFailed(source, [ImportProblem(message, path=path)])
+            raise ScheduleImportError(source, [ImportProblem(message, path=path)])
         return value
 
     expect(document, dict, "", "a JSON object with 'schedule' at the top (the c3voc schedule JSON)")
@@ -184,12 +184,12 @@ def _parse_xml(data: bytes, source: str) -> tuple[ET.Element, dict[int, int]]:
     try:
         parser.Parse(data, True)
     except _Refused:
-        raise ImportFailed(source, [ImportProblem(
+        raise ScheduleImportError(source, [ImportProblem(
             "refused: the XML has a DOCTYPE or ENTITY declaration; a schedule needs none, "
             "and entities can expand without bound", parser.CurrentLineNumber)]) from None
     except expat.ExpatError as err:
         message = expat.ErrorString(err.code) if err.code is not None else str(err)
-        raise ImportFailed(source, [ImportProblem(
+        raise ScheduleImportError(source, [ImportProblem(
             f"not well-formed XML: {message} (column {err.offset + 1})", err.lineno)]) from None
     return builder.close(), lines
 
@@ -197,11 +197,11 @@ def _parse_xml(data: bytes, source: str) -> tuple[ET.Element, dict[int, int]]:
 def _from_xml(data: bytes, source: str) -> _Source:
     root, lines = _parse_xml(data, source)
     if root.tag != "schedule":
-        raise ImportFailed(source, [ImportProblem(
+        raise ScheduleImportError(source, [ImportProblem(
             f"the root element is <{root.tag}>, not <schedule> (a frab or pentabarf schedule)", lines[id(root)])])
     conference = root.find("conference")
     if conference is None:
-        raise ImportFailed(source, [ImportProblem("<schedule> has no <conference>", lines[id(root)])])
+        raise ScheduleImportError(source, [ImportProblem("<schedule> has no <conference>", lines[id(root)])])
 
     def child(element: ET.Element, tag: str) -> str | None:
         found = element.find(tag)
@@ -459,12 +459,12 @@ def import_frab(data: bytes, *, source: str) -> str:
         :class:`LossyImport` warning.
 
     Raises:
-        ImportFailed: The file is malformed (with the XML line or the JSON path), refuses
+        ScheduleImportError: The file is malformed (with the XML line or the JSON path), refuses
             to be parsed safely (a DOCTYPE), or its events cannot be read (every problem listed).
     """
     kind = _is_json(data)
     if kind is None:
-        raise ImportFailed(source, [ImportProblem(
+        raise ScheduleImportError(source, [ImportProblem(
             "neither a schedule JSON ({\"schedule\": ...}) nor a schedule XML (<schedule>...)", 1)])
     schedule = _from_json(data, source) if kind else _from_xml(data, source)
     conference = schedule.conference
@@ -496,7 +496,7 @@ def import_frab(data: bytes, *, source: str) -> str:
     if problems:
         if not kind:  # XML problems read best in the order of their lines
             problems.sort(key=lambda problem: problem.line)
-        raise ImportFailed(source, problems)
+        raise ScheduleImportError(source, problems)
     for message in _warn(source, losses):
         warnings.warn(LossyImport(message), stacklevel=2)
     placed.sort(key=lambda item: item[0])  # stable: events at the same time keep the source's room order

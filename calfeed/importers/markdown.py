@@ -26,7 +26,7 @@ import ftfy
 import yaml
 
 from ..model import Calendar, Event, Kind
-from . import ImportFailed, ImportProblem, LossyImport
+from . import ScheduleImportError, ImportProblem, LossyImport
 from .output import IdMaker, is_web_url, slug, to_events_yaml
 from .text import html_to_text
 
@@ -616,13 +616,13 @@ def import_markdown(
         YAML text that ``calfeed.load.parse_calendar`` accepts.
 
     Raises:
-        ImportFailed: Listing every problem at once: table rows not understood (with their
+        ScheduleImportError: Listing every problem at once: table rows not understood (with their
             lines), a missing date, time zone or domain, and overlay keys that match nothing.
     """
     page = _read_page(text, source)
     overlay = overlay or {}
     if not isinstance(overlay, Mapping):
-        raise ImportFailed(source, [ImportProblem("the overlay must be a mapping of keys to values", path="overlay")])
+        raise ScheduleImportError(source, [ImportProblem("the overlay must be a mapping of keys to values", path="overlay")])
     problems = [*page.problems, *_overlay_problems(overlay)]
     if not page.rows and not problems:
         problems.append(ImportProblem("no schedule found: no table has rows that start with a time range "
@@ -647,7 +647,7 @@ def import_markdown(
     changes, unmatched = _match_rows(overlay, every_row)
     problems += unmatched
     if problems:
-        raise ImportFailed(source, sorted(problems, key=lambda problem: (problem.line == 0, problem.line)))
+        raise ScheduleImportError(source, sorted(problems, key=lambda problem: (problem.line == 0, problem.line)))
 
     calendar["timezone"], calendar["date"] = zone, day
     if calendar.get("url") and not calendar.get("domain"):

@@ -11,7 +11,7 @@ import yaml
 
 from ..errors import EventsFileError
 from ..load import parse_calendar
-from . import ImportFailed, ImportProblem
+from . import ScheduleImportError, ImportProblem
 
 #: The longest id the model accepts.
 MAX_ID = 80
@@ -99,7 +99,7 @@ def to_events_yaml(data: dict[str, Any], *, source: str, header: str) -> str:
         YAML text that ``calfeed.load.parse_calendar`` accepts.
 
     Raises:
-        ImportFailed: The data does not make a valid schedule (every problem listed).
+        ScheduleImportError: The data does not make a valid schedule (every problem listed).
     """
     body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, indent=2)
     comment = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
@@ -110,7 +110,7 @@ def to_events_yaml(data: dict[str, Any], *, source: str, header: str) -> str:
         problems = [ImportProblem(f"the imported schedule is not valid: {problem.path}: {problem.message}"
                                   if problem.path else f"the imported schedule is not valid: {problem.message}")
                     for problem in err.problems]
-        raise ImportFailed(source, problems) from None
+        raise ScheduleImportError(source, problems) from None
     return text
 
 
