@@ -69,9 +69,6 @@ class Site:
     def calendar(self) -> Calendar:
         return self.compiled.calendar
 
-    def event_path(self, event_id: str) -> str:
-        return f"events/{event_id}.ics"
-
 
 def slugify(text: str) -> str:
     """A lowercase ASCII slug for a feed path: ``Room 243-245`` -> ``room-243-245``."""
