@@ -16,7 +16,7 @@ from .model import Calendar, Event, Kind, Link, Speaker, Status
 
 
 #: Files larger than this are refused before parsing (override with ``max_bytes``).
-MAX_BYTES = 16 * 1024 * 1024
+MAX_BYTES = 128 * 1024 * 1024  # about 100,000 events with abstracts
 #: Nesting deeper than this is refused: a schedule needs about six levels.
 MAX_DEPTH = 64
 #: Values a file may expand to, beyond one per two characters of it. Without

@@ -97,7 +97,7 @@ def parse_state(text: str, *, source: str = "state") -> State:
         if not isinstance(entry, dict) or not isinstance(entry.get("sequence"), int):
             raise StateFileError(f"{where}: expected {{fingerprint, sequence, modified}}")
         events[uid] = EventState(
-            fingerprint=str(entry.get("fingerprint", "")),
+            fingerprint=entry["fingerprint"] if isinstance(entry.get("fingerprint"), str) else "",
             sequence=entry["sequence"],
             modified=_instant(entry.get("modified"), where),
             removed=_instant(entry["removed"], where) if entry.get("removed") else None,
@@ -131,7 +131,8 @@ def dump_state(state: State) -> str:
         entry = state.events[uid]
         removed = f", removed: {_stamp(entry.removed)}" if entry.removed else ""
         lines.append(
-            f"  {uid}: {{fingerprint: {entry.fingerprint}, sequence: {entry.sequence}, "
+            # quoted: a hex digest such as 0418e689 would otherwise read back as a number
+            f"  {uid}: {{fingerprint: '{entry.fingerprint}', sequence: {entry.sequence}, "
             f"modified: {_stamp(entry.modified)}{removed}}}"
         )
     return "\n".join(lines) + "\n"

@@ -340,7 +340,11 @@ def select_events(site: Site, args: MultiDict[str, str]) -> tuple[list[str] | No
             f"unknown kind{'s' if len(bad_kinds) > 1 else ''}: {_named(bad_kinds)}; "
             f"kinds are {', '.join(sorted(known_kinds))}."
         )
-    names = {speaker.name.casefold(): speaker.name for slot in compiled.slots for speaker in slot.event.speakers}
+    names = (
+        {speaker.name.casefold(): speaker.name for slot in compiled.slots for speaker in slot.event.speakers}
+        if speakers
+        else {}
+    )
     bad_speakers = [speaker for speaker in speakers if speaker.casefold() not in names]
     if bad_speakers:
         raise BadRequest(f"no speaker named {_named(bad_speakers)} in this schedule.")
@@ -348,13 +352,17 @@ def select_events(site: Site, args: MultiDict[str, str]) -> tuple[list[str] | No
         return None, (f"with {alarm}-minute reminders" if alarm is not None else None), alarm
     wanted_speakers = {speaker.casefold() for speaker in speakers}
     wanted_ids = set(ids)
-    selected = [
-        slot.id
-        for slot in compiled.slots
-        if (not kinds or slot.event.kind.value in kinds)
-        and (not speakers or any(s.name.casefold() in wanted_speakers for s in slot.event.speakers))
-        and (not ids or slot.id in wanted_ids)
-    ]
+    if ids and not kinds and not speakers:  # a personal feed: order the ids, no scan of the schedule
+        positions = compiled.positions
+        selected = sorted((event_id for event_id in wanted_ids if event_id in positions), key=positions.__getitem__)
+    else:
+        selected = [
+            slot.id
+            for slot in compiled.slots
+            if (not kinds or slot.event.kind.value in kinds)
+            and (not speakers or any(s.name.casefold() in wanted_speakers for s in slot.event.speakers))
+            and (not ids or slot.id in wanted_ids)
+        ]
     parts = []
     if ids:
         parts.append(f"{len(ids)} selected event{'s' if len(ids) > 1 else ''}")

@@ -232,3 +232,12 @@ def test_export_sigkill_halfway_leaves_the_previous_site_complete(tmp_path):
     assert again.wait(timeout=600) == 0
     assert all(b"NEW " in p.read_bytes() for p in (out / "events").glob("*.ics"))
     assert list(out.rglob(".*.tmp")) == []  # the killed build's temporary files are swept
+
+
+def test_export_state_fingerprint_that_looks_like_a_number_reads_back_as_text():
+    from calfeed.state import EventState, State, dump_state, parse_state
+    import datetime as dt
+
+    when = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+    state = State({"a@x": EventState("04182662812783e68905", 3, when), "b@x": EventState("12345678901234567890", 0, when)}, when)
+    assert parse_state(dump_state(state)) == state
