@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import os
+import stat
 import re
 from pathlib import Path
 from typing import Any
@@ -329,7 +331,16 @@ def load_calendar(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Calendar:
     source = str(path)
     try:
         with path.open("rb") as stream:
-            raw = stream.read(max_bytes + 1)
+            # read() preallocates what it is asked for: ask for the file's size, not the limit
+            info = os.fstat(stream.fileno())
+            if stat.S_ISREG(info.st_mode):
+                raw = stream.read(min(info.st_size, max_bytes) + 1)
+            else:  # a pipe or device knows no size: read in pieces, up to the limit
+                pieces, total = [], 0
+                while total <= max_bytes and (piece := stream.read(1 << 20)):
+                    pieces.append(piece)
+                    total += len(piece)
+                raw = b"".join(pieces)
     except OSError as err:
         raise EventsFileError(source, [Problem("", f"cannot read the file: {err.strerror or err}")]) from None
     if len(raw) > max_bytes:
