@@ -1,33 +1,39 @@
-"""The ``calfeed`` command: check, build, schema (and serve, with the web extra)."""
+"""The ``calfeed`` command: check, build, serve, lint, schema and import."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import click
 
 from .errors import CalfeedError, EventsFileError
+from .importers import LossyImport, ScheduleImportError, decode_page, import_frab, import_markdown, parse_overlay
 from .load import load_calendar
 from .model import Calendar
 
-#: Exit status for an invalid events file; 1 is any other failure.
+#: Exit status for invalid input (an events file, or a source to import); 1 is any other failure.
 INVALID = 2
 
 
 class InvalidInput(click.ClickException):
-    """Prints every problem of an events file and exits 2."""
+    """Prints every problem of an events file or an import source and exits 2."""
 
     exit_code = INVALID
 
-    def __init__(self, error: EventsFileError) -> None:
+    def __init__(self, error: EventsFileError | ScheduleImportError, outcome: str = "nothing was written") -> None:
         super().__init__(error.report())
         self.count = len(error.problems)
+        self.outcome = outcome
 
     def show(self, file: object = None) -> None:
         click.echo(self.message, err=True)
         noun = "problem" if self.count == 1 else "problems"
-        click.echo(f"{self.count} {noun}; nothing was written.", err=True)
+        click.echo(f"{self.count} {noun}; {self.outcome}.", err=True)
 
 
 def _load(path: Path) -> Calendar:
@@ -151,10 +157,64 @@ def schema_command() -> None:
     click.echo(json.dumps(Calendar.model_json_schema(), indent=2, ensure_ascii=False))
 
 
-# `calfeed import markdown|frab`: the importers live in their own package.
-from .importers.cli import import_group  # noqa: E402
+@cli.group("import")
+def import_group() -> None:
+    """Print an events file made from a schedule page or a frab/pentabarf/pretalx export.
 
-cli.add_command(import_group, "import")
+    The YAML goes to stdout (calfeed import frab schedule.json > events.yaml); what had
+    to be left out goes to stderr as warnings; a source that cannot be imported exits 2.
+    """
+
+
+def _print_import(importer: Callable[[], str]) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LossyImport)
+        try:
+            text = importer()
+        except ScheduleImportError as err:
+            raise InvalidInput(err, "nothing was imported") from None
+        finally:
+            for warning in caught:
+                if issubclass(warning.category, LossyImport):
+                    click.echo(f"warning: {warning.message}", err=True)
+    click.echo(text, nl=False)
+
+
+@import_group.command("markdown")
+@click.argument("page", type=click.File("rb"))
+@click.option("--date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The schedule's day (YYYY-MM-DD), when the page does not give it.")
+@click.option("--timezone", default=None, help="IANA time zone of the page's times, such as Europe/Berlin.")
+@click.option("--url", default=None, help="The page's public address; the UID domain comes from it.")
+@click.option("--overlay", type=click.File("rb"), default=None,
+              help="YAML with what the page does not say (see docs/importing.md).")
+def markdown_command(page: IO[bytes], date: dt.datetime | None, timezone: str | None, url: str | None,
+                     overlay: IO[bytes] | None) -> None:
+    """Print an events file made from a Markdown schedule PAGE.
+
+    PAGE holds tables whose rows start with a time range, | 09:00 - 09:30 | ... |.
+    """
+
+    def run() -> str:
+        text = decode_page(page.read(), source=page.name)
+        changes = None
+        if overlay is not None:
+            changes = parse_overlay(decode_page(overlay.read(), source=overlay.name), source=overlay.name)
+        return import_markdown(text, source=page.name, date=date.date() if date else None,
+                               timezone=timezone, overlay=changes, url=url)
+
+    _print_import(run)
+
+
+@import_group.command("frab")
+@click.argument("schedule", type=click.File("rb"))
+def frab_command(schedule: IO[bytes]) -> None:
+    """Print an events file made from a frab, pentabarf or pretalx SCHEDULE.
+
+    SCHEDULE is the c3voc schedule JSON or the schedule XML; the content tells which.
+    """
+    data = schedule.read()
+    _print_import(lambda: import_frab(data, source=schedule.name))
 
 
 def main() -> None:

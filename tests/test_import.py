@@ -17,13 +17,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import click
 import icalendar
 import pytest
 
 from calfeed import Calendar, Kind, Status, build_site, load_calendar, parse_calendar
 from calfeed.importers import ScheduleImportError, LossyImport, import_frab, import_markdown
-from calfeed.importers.cli import import_group
+from calfeed.cli import cli
 from calfeed.load import parse_yaml
 from conftest import DATA, EVENTS, ROOT, SEED
 
@@ -511,25 +510,18 @@ def test_import_frab_json_without_schedule_names_the_path():
 # The command line
 
 
-@pytest.fixture
-def calfeed_cli() -> click.Group:
-    group = click.Group("calfeed")
-    group.add_command(import_group, "import")
-    return group
-
-
-def test_import_cli_markdown_prints_the_events_file(runner, calfeed_cli):
-    result = runner.invoke(calfeed_cli, ["import", "markdown", str(SEED), "--overlay", str(OVERLAY)])
+def test_import_cli_markdown_prints_the_events_file(runner):
+    result = runner.invoke(cli, ["import", "markdown", str(SEED), "--overlay", str(OVERLAY)])
 
     assert (result.exit_code, result.stderr) == (0, "")
     assert parse_calendar(result.stdout) == load_calendar(EVENTS)
 
 
-def test_import_cli_markdown_options(runner, calfeed_cli, tmp_path):
+def test_import_cli_markdown_options(runner, tmp_path):
     path = tmp_path / "p.md"
     path.write_text(page(TABLE), encoding="utf-8")
 
-    result = runner.invoke(calfeed_cli, ["import", "markdown", str(path), "--date", "2024-05-06",
+    result = runner.invoke(cli, ["import", "markdown", str(path), "--date", "2024-05-06",
                                          "--timezone", "Europe/Paris", "--url", "https://example.org/p"])
 
     assert (result.exit_code, result.stderr) == (0, "")
@@ -537,20 +529,20 @@ def test_import_cli_markdown_options(runner, calfeed_cli, tmp_path):
     assert (calendar.date, calendar.timezone, len(calendar.events)) == (dt.date(2024, 5, 6), "Europe/Paris", 2)
 
 
-def test_import_cli_frab_failure_goes_to_stderr_with_status_2(runner, calfeed_cli):
+def test_import_cli_frab_failure_goes_to_stderr_with_status_2(runner):
     path = IMPORT / "malformed.schedule.xml"
 
-    result = runner.invoke(calfeed_cli, ["import", "frab", str(path)])
+    result = runner.invoke(cli, ["import", "frab", str(path)])
 
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (
         f"{path}:9: not well-formed XML: mismatched tag (column 26)\n1 problem; nothing was imported.\n")
 
 
-def test_import_cli_frab_warnings_go_to_stderr(runner, calfeed_cli):
+def test_import_cli_frab_warnings_go_to_stderr(runner):
     path = IMPORT / "edge.schedule.xml"
 
-    result = runner.invoke(calfeed_cli, ["import", "frab", str(path)])
+    result = runner.invoke(cli, ["import", "frab", str(path)])
 
     assert result.exit_code == 0
     assert result.stderr == (
@@ -560,11 +552,11 @@ def test_import_cli_frab_warnings_go_to_stderr(runner, calfeed_cli):
     assert len(parse_calendar(result.stdout).events) == 3
 
 
-def test_import_cli_bad_overlay_yaml(runner, calfeed_cli, tmp_path):
+def test_import_cli_bad_overlay_yaml(runner, tmp_path):
     overlay = tmp_path / "overlay.yaml"
     overlay.write_text("events:\n  - [unclosed\n", encoding="utf-8")
 
-    result = runner.invoke(calfeed_cli, ["import", "markdown", str(SEED), "--overlay", str(overlay)])
+    result = runner.invoke(cli, ["import", "markdown", str(SEED), "--overlay", str(overlay)])
 
     assert result.exit_code == 2
     assert result.stderr.startswith(f"{overlay}:3: YAML syntax error: ")

@@ -46,6 +46,14 @@ class LossyImport(UserWarning):
 
 # The importers need ScheduleImportError and LossyImport, so they are imported after them.
 from .frab import import_frab  # noqa: E402
-from .markdown import import_markdown  # noqa: E402
+from .markdown import decode_page, import_markdown, parse_overlay  # noqa: E402
 
-__all__ = ["ScheduleImportError", "ImportProblem", "LossyImport", "import_frab", "import_markdown"]
+__all__ = [
+    "ImportProblem",
+    "LossyImport",
+    "ScheduleImportError",
+    "decode_page",
+    "import_frab",
+    "import_markdown",
+    "parse_overlay",
+]

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import ftfy
 import yaml
 
+from ..load import parse_yaml
 from ..model import Calendar, Event, Kind
 from . import ScheduleImportError, ImportProblem, LossyImport
 from .output import IdMaker, is_web_url, slug, to_events_yaml
@@ -665,4 +666,38 @@ def import_markdown(
     return to_events_yaml(data, source=source, header=header)
 
 
-__all__ = ["KINDS", "ONLINE", "STREAMED", "import_markdown"]
+def decode_page(raw: bytes, *, source: str) -> str:
+    """The text of a page or overlay file.
+
+    Raises:
+        ScheduleImportError: The bytes are not UTF-8 (the line of the first bad byte is named).
+    """
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        message = f"the file is not UTF-8: byte {raw[err.start]:#04x} cannot be decoded"
+        raise ScheduleImportError(source, [ImportProblem(message, line)]) from None
+
+
+def parse_overlay(text: str, *, source: str) -> Mapping[str, Any]:
+    """Read an overlay (see docs/importing.md) as calfeed reads YAML.
+
+    Raises:
+        ScheduleImportError: The overlay is not YAML, or not a mapping.
+    """
+    try:
+        overlay = parse_yaml(text)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        message = f"YAML syntax error: {err.problem or err}"
+        raise ScheduleImportError(source, [ImportProblem(message, mark.line + 1 if mark else 0)]) from None
+    if overlay is None:
+        return {}
+    if not isinstance(overlay, dict):
+        message = "an overlay is a mapping: calendar keys, and events keyed by time range or title"
+        raise ScheduleImportError(source, [ImportProblem(message, 1)])
+    return overlay
+
+
+__all__ = ["KINDS", "ONLINE", "STREAMED", "decode_page", "import_markdown", "parse_overlay"]
