@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh Debian machine (run as root
 # for the Debian packages): the Python virtual environment with calfeed and its
-# test dependencies, then the real clients and parsers the interoperability
-# tests drive. Safe to run again; it installs only what is missing.
+# test dependencies, the real clients and parsers the interoperability tests drive
+# (tests/interop/setup.sh), Debian's Chromium for the page (tests/browser_setup.sh),
+# and the tools the fault tests use for a full and a read-only disk. Safe to run
+# again; it installs only what is missing. Never reads standard input.
 set -euo pipefail
+exec </dev/null
 cd "$(dirname "$0")/.."
 
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
 
-if [ -x tests/interop/setup.sh ] || [ -f tests/interop/setup.sh ]; then
-  bash tests/interop/setup.sh
+missing=()
+command -v mount >/dev/null 2>&1 || missing+=(mount)       # a small tmpfs: the full-disk test
+command -v chattr >/dev/null 2>&1 || missing+=(e2fsprogs)  # chattr +i: the read-only test
+if [ "${#missing[@]}" -gt 0 ]; then
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
+
+bash tests/interop/setup.sh
 bash tests/browser_setup.sh
