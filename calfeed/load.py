@@ -6,6 +6,7 @@ import difflib
 import os
 import stat
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import yaml.cyaml
 from pydantic import ValidationError
 
 from .errors import EventsFileError, Problem
-from .model import Calendar, Event, Kind, Link, Speaker, Status
+from .model import Calendar, Event, Kind, Link, Location, Speaker, Status, duplicate_ids, format_path
 
 
 #: Files larger than this are refused before parsing (override with ``max_bytes``).
@@ -70,8 +71,7 @@ else:  # pragma: no cover - PyYAML built without libyaml
             _Resolver.__init__(self)
 
 
-_Loc = tuple[str | int, ...]
-_Marks = dict[_Loc, tuple[int, int]]
+_Marks = dict[Location, tuple[int, int]]
 
 
 class _Builder:
@@ -88,7 +88,7 @@ class _Builder:
         self.count = 0
         self.budget = budget
 
-    def build(self, node: yaml.Node, loc: _Loc, depth: int = 0) -> Any:
+    def build(self, node: yaml.Node, loc: Location, depth: int = 0) -> Any:
         self.count += 1
         if self.count > self.budget:
             raise _TooBig(f"the file expands to more than {self.budget:,} values: aliases nested in aliases?")
@@ -115,7 +115,7 @@ class _Builder:
         assert isinstance(node, yaml.ScalarNode)
         return self._scalar(node, loc)
 
-    def _scalar(self, node: yaml.ScalarNode, loc: _Loc) -> Any:
+    def _scalar(self, node: yaml.ScalarNode, loc: Location) -> Any:
         value = node.value
         if node.style is not None and node.style not in ("", None):  # quoted or block text: always a string
             return value
@@ -133,39 +133,31 @@ class _Builder:
         self._problem(node, loc, f"the YAML tag {tag!r} is not supported here; remove it")
         return value
 
-    def _problem(self, node: yaml.Node, loc: _Loc, message: str) -> None:
+    def _problem(self, node: yaml.Node, loc: Location, message: str) -> None:
         mark = node.start_mark
-        self.problems.append(Problem(_path(loc), message, mark.line + 1, mark.column + 1))
+        self.problems.append(Problem(format_path(loc), message, mark.line + 1, mark.column + 1))
 
 
 class _TooBig(Exception):
     pass
 
 
-def _path(loc: _Loc) -> str:
-    """``('events', 3, 'end')`` -> ``events[3].end``."""
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
 _MODELS: dict[str, type] = {"": Calendar, "events": Event, "talks": Event, "speakers": Speaker, "links": Link}
 
 
-def _allowed_keys(loc: _Loc) -> list[str]:
+def _allowed_keys(loc: Location) -> list[str]:
     """The field names of the model that sits at ``loc`` (for did-you-mean hints)."""
     parents = [part for part in loc if isinstance(part, str)]
     model = _MODELS.get(parents[-1] if parents else "", Calendar)
     return [name for name in model.model_fields]  # type: ignore[attr-defined]
 
 
-def _enum_values(loc: _Loc) -> list[str]:
+def _enum_values(loc: Location) -> list[str]:
     field = str(loc[-1])
     return [member.value for member in {"kind": Kind, "status": Status}.get(field, ())]
 
 
-def _message(error: Any, loc: _Loc) -> str:
+def _message(error: Any, loc: Location) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         key = str(loc[-1])
@@ -192,7 +184,7 @@ def _message(error: Any, loc: _Loc) -> str:
     return message[0].lower() + message[1:] if message[:1].isupper() and message[1:2].islower() else message
 
 
-def _locate(loc: _Loc, marks: _Marks, key_marks: _Marks, kind: str) -> tuple[int, int]:
+def _locate(loc: Location, marks: _Marks, key_marks: _Marks, kind: str) -> tuple[int, int]:
     if kind == "extra_forbidden" and loc in key_marks:
         return key_marks[loc]
     if kind == "missing":  # point at the mapping that lacks the key
@@ -209,36 +201,26 @@ def _problems_from(err: ValidationError, marks: _Marks, key_marks: _Marks) -> li
         if error["type"] == "calendar_problems":
             for sub_loc, message in error["ctx"]["problems"]:
                 line, column = _locate(sub_loc, marks, key_marks, "")
-                problems.append(Problem(_path(sub_loc), message, line, column))
+                problems.append(Problem(format_path(sub_loc), message, line, column))
             continue
         line, column = _locate(loc, marks, key_marks, error["type"])
-        problems.append(Problem(_path(loc), _message(error, loc), line, column))
+        problems.append(Problem(format_path(loc), _message(error, loc), line, column))
     return problems
 
 
-def _duplicate_ids(data: Any) -> list[tuple[_Loc, str]]:
-    """Duplicate ids, found in the raw data so they are reported with every other problem."""
-    found: list[tuple[_Loc, str]] = []
-    seen: dict[str, str] = {}
+def _raw_ids(data: Any) -> Iterator[tuple[Location, str]]:
+    """(event path, id) of every event in the raw data, so that duplicates are reported
+    with the other problems even when the file does not validate."""
 
-    def walk(events: Any, loc: _Loc) -> None:
-        if not isinstance(events, list):
-            return
-        for index, event in enumerate(events):
-            if not isinstance(event, dict):
-                continue
-            here = (*loc, index)
-            ident = event.get("id")
-            if isinstance(ident, str):
-                if ident in seen:
-                    found.append(((*here, "id"), f"duplicate id {ident!r}, already used by {seen[ident]}"))
-                else:
-                    seen[ident] = _path(here)
-            walk(event.get("talks"), (*here, "talks"))
+    def walk(events: Any, loc: Location) -> Iterator[tuple[Location, str]]:
+        for index, event in enumerate(events if isinstance(events, list) else ()):
+            if isinstance(event, dict):
+                if isinstance(event.get("id"), str):
+                    yield (*loc, index), event["id"]
+                yield from walk(event.get("talks"), (*loc, index, "talks"))
 
     if isinstance(data, dict):
-        walk(data.get("events"), ("events",))
-    return found
+        yield from walk(data.get("events"), ("events",))
 
 
 def _compose(text: str | bytes) -> yaml.Node | None:
@@ -306,10 +288,10 @@ def parse_calendar(text: str | bytes, *, source: str = "events.yaml") -> Calenda
     if failure is not None:
         problems += _problems_from(failure, builder.marks, builder.key_marks)
         reported = {problem.path for problem in problems}
-        for loc, message in _duplicate_ids(data):
-            if _path(loc) not in reported:
+        for loc, message in duplicate_ids(_raw_ids(data)):
+            if format_path(loc) not in reported:
                 line, column = builder.marks.get(loc, (1, 1))
-                problems.append(Problem(_path(loc), message, line, column))
+                problems.append(Problem(format_path(loc), message, line, column))
     problems.sort(key=lambda problem: (problem.line, problem.column))
     raise EventsFileError(source, problems)
 

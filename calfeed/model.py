@@ -11,7 +11,7 @@ import datetime as dt
 import difflib
 import re
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -457,22 +457,36 @@ def resolve(calendar: Calendar) -> tuple[Slot, ...]:
     return tuple(slots)
 
 
+def format_path(loc: Location) -> str:
+    """``('events', 3, 'end')`` -> ``events[3].end``, the path as problems show it."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def duplicate_ids(ids: Iterable[tuple[Location, str]]) -> Iterator[tuple[Location, str]]:
+    """Yield (path of the id, message) for every id already used earlier in ``ids`` ((event path, id) pairs)."""
+    seen: dict[str, Location] = {}
+    for loc, ident in ids:
+        if ident in seen:
+            yield (*loc, "id"), f"duplicate id {ident!r}, already used by {format_path(seen[ident])}"
+        else:
+            seen[ident] = loc
+
+
 def calendar_problems(calendar: Calendar) -> Iterator[tuple[Location, str]]:
     """Yield (path, message) for every rule that spans more than one event."""
     if not calendar.domain and not calendar.url:
         yield ("domain",), "a domain (or a url to take it from) is needed to make stable UIDs"
-    seen: dict[str, str] = {}
+    ids: list[tuple[Location, str]] = []
 
     def walk(
         events: tuple[Event, ...], loc: Location, day: dt.date | None, zone: str
     ) -> Iterator[tuple[Location, str]]:
         for index, event in enumerate(events):
             here = (*loc, index)
-            where = ".".join(f"[{part}]" if isinstance(part, int) else part for part in here).replace(".[", "[")
-            if event.id in seen:
-                yield (*here, "id"), f"duplicate id {event.id!r}, already used by {seen[event.id]}"
-            else:
-                seen[event.id] = where
+            ids.append((here, event.id))
             event_day = event.date or day
             if event_day is None:
                 yield (*here, "date"), "no date: give the event a date, or the calendar a default date"
@@ -490,6 +504,7 @@ def calendar_problems(calendar: Calendar) -> Iterator[tuple[Location, str]]:
             yield from walk(event.talks, (*here, "talks"), event_day, event_zone)
 
     yield from walk(calendar.events, ("events",), calendar.date, calendar.timezone)
+    yield from duplicate_ids(ids)
 
 
 def _skipped(local: dt.datetime, zone_name: str) -> str | None:
@@ -516,6 +531,8 @@ __all__ = [
     "Speaker",
     "Status",
     "calendar_problems",
+    "duplicate_ids",
+    "format_path",
     "resolve",
     "zone_key",
 ]
