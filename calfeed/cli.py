@@ -108,7 +108,7 @@ def build_command(
     except (CalfeedError, OSError) as err:
         raise click.ClickException(str(err).splitlines()[0]) from None
     if check:
-        stale = report.files.written + report.files.removed + (["state file"] if report.state_written else [])
+        stale = report.files.written + report.files.removed + (["state file"] if report.state_changed else [])
         if stale:
             shown = ", ".join(stale[:10]) + (f" and {len(stale) - 10} more" if len(stale) > 10 else "")
             raise click.ClickException(f"{out_dir}/ is out of date: {shown}")

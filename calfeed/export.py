@@ -157,7 +157,7 @@ class BuildReport:
     cancelled: list[str]
     removed: list[str]
     files: WriteReport
-    state_written: bool
+    state_changed: bool
 
     def summary(self, out_dir: str | Path) -> str:
         return (
@@ -223,15 +223,15 @@ def build(
     except OSError as err:
         raise ExportError(f"cannot create {out}: {err.strerror or err}") from None
     with _locked(out):
-        state_written = False
+        state_changed = False
         if state_text is not None and _read(Path(state_path)) != state_text:  # type: ignore[arg-type]
             try:
                 write_file(Path(state_path), state_text.encode("utf-8"))  # type: ignore[arg-type]
             except OSError as err:
                 raise ExportError(f"cannot write the state file {state_path}: {err.strerror or err}") from None
-            state_written = True
+            state_changed = True
         files = write_site(site, out, extra)
-    return BuildReport(count, changed, cancelled, removed, files, state_written)
+    return BuildReport(count, changed, cancelled, removed, files, state_changed)
 
 
 def _read(path: Path) -> str | None:
