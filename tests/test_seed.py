@@ -60,7 +60,7 @@ def seed_rows() -> list[Row]:
 
 
 @pytest.fixture(scope="module")
-def feed(tmp_path_factory, ) -> icalendar.Calendar:
+def feed(tmp_path_factory) -> icalendar.Calendar:
     from click.testing import CliRunner
 
     from calfeed.cli import cli
