@@ -176,3 +176,11 @@ def test_parse_calendar_accepts_pytz_datetimes_in_the_python_api():
     assert slot.tzid == "America/Chicago"
     assert slot.start.astimezone(dt.timezone.utc) == dt.datetime(2023, 7, 4, 15, 0, tzinfo=dt.timezone.utc)
     assert calendar.updated == dt.datetime(2023, 7, 1, 17, 0, tzinfo=dt.timezone.utc)
+
+
+def test_load_time_skipped_by_daylight_saving_is_refused(write_events):
+    path = write_events(HEAD.replace("2023-12-16", "2024-03-10") + "  - {id: a, title: x, start: '02:30', end: '03:30'}\n")
+    assert problems(path) == [
+        at(path, "'02:30'") + ": events[0].start: 02:30 does not exist on 2024-03-10 in America/Chicago: "
+        "the clocks skip 60 minutes that night; choose another time"
+    ]
