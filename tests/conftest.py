@@ -13,7 +13,6 @@ from calfeed import Calendar, load_calendar
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events.yaml"
-SEED = ROOT.parent / "shared" / "seed" / "want-neurips2023-schedule.md"
 DATA = Path(__file__).resolve().parent / "data"
 
 

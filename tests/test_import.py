@@ -1,6 +1,6 @@
 """Issue 8: bring schedules in, from a Markdown schedule page and from frab/pentabarf/pretalx exports.
 
-The real schedules in /work/shared/bench-data are read a second time here, on their
+The real schedules in the shared folder (tests/shared.py) are read a second time here, on their
 own (json and ElementTree), and the feed built from the import must match them event
 for event: UTC start and end, title, speakers, room and status.
 """
@@ -24,9 +24,9 @@ from calfeed import Calendar, Kind, Status, build_site, load_calendar, parse_cal
 from calfeed.importers import ScheduleImportError, LossyImport, import_frab, import_markdown
 from calfeed.cli import cli
 from calfeed.load import parse_yaml
-from conftest import DATA, EVENTS, ROOT, SEED
+from conftest import DATA, EVENTS, ROOT
+from shared import shared
 
-BENCH = ROOT.parent / "shared" / "bench-data"
 IMPORT = DATA / "import"
 OVERLAY = ROOT / "imports" / "want-overlay.yaml"
 UTC = dt.timezone.utc
@@ -34,16 +34,15 @@ WANT_URL = "https://want-ai-hpc.github.io/neurips2023/schedule"
 
 
 def bench(name: str) -> Path:
-    path = BENCH / name
-    if not path.exists():
-        pytest.fail(f"the benchmark schedule {path} is missing; see {BENCH / 'SOURCE.md'} for where it comes from")
-    return path
+    return shared("bench-data", name)
+
+
+def seed_path() -> Path:
+    return shared("seed", "want-neurips2023-schedule.md")
 
 
 def seed_text() -> str:
-    if not SEED.exists():
-        pytest.fail(f"the seed page is missing: {SEED}")
-    return SEED.read_text(encoding="utf-8")
+    return seed_path().read_text(encoding="utf-8")
 
 
 def quietly(function: Any, *args: Any, **kwargs: Any) -> tuple[Any, list[str]]:
@@ -101,7 +100,7 @@ def page(text: str) -> str:
 def test_import_markdown_want_page_with_overlay_equals_bundled_events():
     overlay = parse_yaml(OVERLAY.read_text(encoding="utf-8"))
 
-    text = import_markdown(seed_text(), source=str(SEED), overlay=overlay)
+    text = import_markdown(seed_text(), source=str(seed_path()), overlay=overlay)
 
     assert parse_calendar(text, source="imported") == load_calendar(EVENTS)
 
@@ -511,7 +510,7 @@ def test_import_frab_json_without_schedule_names_the_path():
 
 
 def test_import_cli_markdown_prints_the_events_file(runner):
-    result = runner.invoke(cli, ["import", "markdown", str(SEED), "--overlay", str(OVERLAY)])
+    result = runner.invoke(cli, ["import", "markdown", str(seed_path()), "--overlay", str(OVERLAY)])
 
     assert (result.exit_code, result.stderr) == (0, "")
     assert parse_calendar(result.stdout) == load_calendar(EVENTS)
@@ -556,7 +555,7 @@ def test_import_cli_bad_overlay_yaml(runner, tmp_path):
     overlay = tmp_path / "overlay.yaml"
     overlay.write_text("events:\n  - [unclosed\n", encoding="utf-8")
 
-    result = runner.invoke(cli, ["import", "markdown", str(SEED), "--overlay", str(overlay)])
+    result = runner.invoke(cli, ["import", "markdown", str(seed_path()), "--overlay", str(overlay)])
 
     assert result.exit_code == 2
     assert result.stderr.startswith(f"{overlay}:3: YAML syntax error: ")

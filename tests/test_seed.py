@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from conftest import EVENTS, SEED
+from conftest import EVENTS
+from shared import shared
 
 STREAM = "https://neurips.cc/virtual/2023/workshop/66493"
 NEW_ORLEANS = ZoneInfo("America/Chicago")
@@ -35,9 +36,8 @@ class Row:
 
 
 def seed_rows() -> list[Row]:
-    if not SEED.exists():
-        pytest.fail(f"the seed page is missing: {SEED}")
-    text = re.sub(r"<!--.*?-->", "", SEED.read_text(encoding="utf-8"), flags=re.S)
+    seed = shared("seed", "want-neurips2023-schedule.md")
+    text = re.sub(r"<!--.*?-->", "", seed.read_text(encoding="utf-8"), flags=re.S)
     rows = []
     for match in re.finditer(r"^\| *(\d\d):(\d\d) *- *(\d\d):(\d\d) *\|(.*)$", text, re.M):
         h1, m1, h2, m2, cell = match.groups()

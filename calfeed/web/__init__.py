@@ -1,0 +1,39 @@
+"""The subscription server: the site's resources, filtered feeds and the subscribe page, by Flask.
+
+``reload`` holds the site a process serves and reloads it, ``http`` answers with a
+resource, ``feeds`` reads filtered and personal feeds from the query, ``page`` renders
+the schedule page, and ``app`` is the factory and the views.
+"""
+
+from __future__ import annotations
+
+from .app import bp, create_app, health, init_app, run
+from .feeds import MAX_ALARM, MAX_IDS, MAX_QUERY_BYTES, select_events
+from .http import last_modified, send_resource
+from .page import google_event_link, outlook_event_link, page_context, render_page, static_files, subscribe_links
+from .reload import SETTLE_SECONDS, Failure, Holder, Signature, Snapshot
+
+__all__ = [
+    "MAX_ALARM",
+    "MAX_IDS",
+    "MAX_QUERY_BYTES",
+    "SETTLE_SECONDS",
+    "Failure",
+    "Holder",
+    "Signature",
+    "Snapshot",
+    "bp",
+    "create_app",
+    "google_event_link",
+    "health",
+    "init_app",
+    "last_modified",
+    "outlook_event_link",
+    "page_context",
+    "render_page",
+    "run",
+    "select_events",
+    "send_resource",
+    "static_files",
+    "subscribe_links",
+]

@@ -1,0 +1,313 @@
+"""The schedule and subscribe page: its context computed in Python, rendered by Jinja."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from flask import Flask, current_app, has_app_context, render_template, request
+
+from ..model import Slot, Status
+from ..site import HTML_TYPE, Feed, Resource, Site
+from .reload import Snapshot
+
+#: The package whose templates/ and static/ folders the page uses.
+PACKAGE = "calfeed"
+#: Pages rendered from the request's own base URL kept per site (the Host header is the client's to choose).
+MAX_PAGES = 8
+#: Google and Outlook refuse long "add event" links (414): the details text stays under this.
+MAX_DETAILS = 500
+
+@dataclass(frozen=True, slots=True)
+class _Link:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """One event as the page shows it: text and links, nothing left to compute in the template."""
+
+    id: str
+    title: str
+    kind: str
+    kind_value: str
+    cancelled: bool
+    tentative: bool
+    start_iso: str
+    end_iso: str
+    time: str
+    zone_abbr: str
+    zone_name: str | None
+    speakers: tuple[str, ...]
+    location: str | None
+    online: str | None
+    stream_url: str | None
+    links: tuple[_Link, ...]
+    abstract: str | None
+    session: str | None
+    ics_path: str
+    google: str
+    outlook: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Day:
+    label: str
+    iso: str
+    zones: str
+    #: The room of every event of the day, when they share one (then no row repeats it).
+    location: str | None
+    rows: tuple[_Row, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _FeedGroup:
+    title: str
+    feeds: tuple[_Link, ...]
+
+
+def _base(base_url: str) -> str:
+    return base_url if base_url.endswith("/") else base_url + "/"
+
+
+def _webcal(url: str) -> str:
+    return "webcal://" + url.split("://", 1)[-1]
+
+
+def _query(**params: str) -> str:
+    # %20, not +, for spaces: Outlook shows a + literally.
+    return "&".join(f"{key}={quote(value, safe='')}" for key, value in params.items())
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.timezone.utc)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _details(slot: Slot, ics_url: str, feed_url: str) -> str:
+    """The short text of a one-off "add event" link: who, where to watch, and where updates are."""
+    lines = []
+    if slot.event.status is Status.CANCELLED:
+        lines.append("This event is cancelled.")
+    if slot.event.speakers:
+        lines.append(_short("Speakers: " + ", ".join(speaker.name for speaker in slot.event.speakers), 200))
+    if slot.stream_url:
+        lines.append(_short(f"Livestream: {slot.stream_url}", 150))
+    lines.append(f"This is a copy that will not update. Event file: {ics_url}")
+    text = "\n".join(lines)
+    if len(text) + len(feed_url) + 20 < MAX_DETAILS:
+        text += f"\nSubscribe: {feed_url}"
+    return _short(text, MAX_DETAILS)
+
+
+def google_event_link(slot: Slot, *, details: str) -> str:
+    """A Google Calendar "add event" link for ``slot`` (a one-off copy)."""
+    dates = f"{_utc(slot.start):%Y%m%dT%H%M%SZ}/{_utc(slot.end):%Y%m%dT%H%M%SZ}"
+    params = _query(text=slot.event.title, dates=dates, details=details, location=slot.location or "")
+    return "https://calendar.google.com/calendar/render?action=TEMPLATE&" + params
+
+
+def outlook_event_link(slot: Slot, *, details: str) -> str:
+    """An Outlook.com "add event" link for ``slot`` (a one-off copy)."""
+    params = _query(
+        subject=slot.event.title,
+        startdt=f"{_utc(slot.start):%Y-%m-%dT%H:%M:%SZ}",
+        enddt=f"{_utc(slot.end):%Y-%m-%dT%H:%M:%SZ}",
+        body=details,
+        location=slot.location or "",
+    )
+    return f"https://outlook.live.com/calendar/0/deeplink/compose?{params}&path=/calendar/action/compose&rru=addevent"
+
+
+def subscribe_links(feed_url: str, name: str) -> dict[str, str]:
+    """The subscribe links of a feed: webcal, Google Calendar, Outlook.com and Microsoft 365.
+
+    Args:
+        feed_url: The feed's absolute http(s) URL.
+        name: The calendar's name, for Outlook.
+
+    Returns:
+        The links by client: ``webcal``, ``google``, ``outlook`` and ``office``.
+    """
+    webcal = _webcal(feed_url)
+    outlook = _query(url=feed_url, name=name)
+    return {
+        "webcal": webcal,
+        "google": "https://calendar.google.com/calendar/render?" + _query(cid=webcal),
+        "outlook": "https://outlook.live.com/calendar/0/addfromweb?" + outlook,
+        "office": "https://outlook.office.com/calendar/0/addfromweb?" + outlook,
+    }
+
+
+def _time_range(slot: Slot) -> str:
+    text = f"{slot.start:%H:%M}–{slot.end:%H:%M}"
+    days = (slot.end.date() - slot.start.date()).days
+    return text + (f" (+{days} day{'s' if days > 1 else ''})" if days else "")
+
+
+def _row(slot: Slot, *, home_zone: str, shared_location: str | None, base: str, feed_url: str) -> _Row:
+    event = slot.event
+    ics_path = f"events/{slot.id}.ics"
+    details = _details(slot, base + ics_path, feed_url)
+    links = [_Link("Slides" if len(event.slides) == 1 else f"Slides {number}", url)
+             for number, url in enumerate(event.slides, 1)]
+    links += [_Link(link.title, link.url) for link in event.links]
+    if event.url:
+        links.append(_Link("Event page", event.url))
+    return _Row(
+        id=slot.id,
+        title=event.title,
+        kind=event.kind.label,
+        kind_value=event.kind.value,
+        cancelled=event.status is Status.CANCELLED,
+        tentative=event.status is Status.TENTATIVE,
+        start_iso=slot.start.isoformat(),
+        end_iso=slot.end.isoformat(),
+        time=_time_range(slot),
+        zone_abbr=slot.start.strftime("%Z"),
+        zone_name=slot.tzid if slot.tzid != home_zone else None,
+        speakers=tuple(str(speaker) for speaker in event.speakers),
+        location=slot.location if slot.location != shared_location else None,
+        online=event.online,
+        stream_url=slot.stream_url,
+        links=tuple(links),
+        abstract=event.abstract,
+        session=slot.session.title if slot.session is not None else None,
+        ics_path=ics_path,
+        google=google_event_link(slot, details=details),
+        outlook=outlook_event_link(slot, details=details),
+    )
+
+
+def _days(site: Site, base: str, feed_url: str) -> list[_Day]:
+    home = site.calendar.timezone
+    # Stable sort: a session keeps its place before talks that start with it.
+    slots = sorted(site.compiled.slots, key=lambda slot: _utc(slot.start))
+    by_day: dict[dt.date, list[Slot]] = {}
+    for slot in slots:
+        by_day.setdefault(slot.start.date(), []).append(slot)
+    days = []
+    for day, day_slots in sorted(by_day.items()):
+        zones = dict.fromkeys(f"{slot.start:%Z} ({slot.tzid})" for slot in day_slots)
+        locations = {slot.location for slot in day_slots}
+        shared = locations.pop() if len(locations) == 1 and len(day_slots) > 1 else None
+        rows = tuple(
+            _row(slot, home_zone=home, shared_location=shared, base=base, feed_url=feed_url) for slot in day_slots
+        )
+        days.append(_Day(f"{day:%A} {day.day} {day:%B %Y}", day.isoformat(), ", ".join(zones), shared, rows))
+    return days
+
+
+def _feed_groups(feeds: tuple[Feed, ...], base: str) -> list[_FeedGroup]:
+    titles = {"days": "By day", "kinds": "By kind", "tracks": "By track", "rooms": "By room"}
+    groups: dict[str, list[_Link]] = {}
+    for feed in feeds:
+        folder = feed.path.split("/", 1)[0]
+        groups.setdefault(folder, []).append(_Link(feed.title, base + feed.path))
+    return [_FeedGroup(titles.get(folder, folder), tuple(links)) for folder, links in groups.items()]
+
+
+def page_context(site: Site, *, base_url: str, dynamic: bool = True) -> dict[str, Any]:
+    """Everything the page template shows, computed in Python.
+
+    Args:
+        site: The site to show.
+        base_url: The public URL the site is served from (a trailing slash is added).
+        dynamic: Offer what only the server answers (personal and filtered feeds).
+
+    Returns:
+        The template's variables.
+    """
+    base = _base(base_url)
+    calendar = site.calendar
+    feed_url = base + "calendar.ics"
+    return {
+        "calendar": calendar,
+        "base_url": base,
+        "feed_url": feed_url,
+        "subscribe": subscribe_links(feed_url, calendar.name),
+        "days": _days(site, base, feed_url),
+        "feed_groups": _feed_groups(site.feeds, base),
+        "refresh_hours": _hours(calendar.refresh_interval),
+        "alarms": (5, 10, 15, 30, 60),
+        "event_count": len(site.compiled.slots),
+        "changed": site.changed if site.changed.year > 1970 else None,
+        "dynamic": dynamic,
+    }
+
+
+def _hours(interval: dt.timedelta) -> str:
+    minutes = int(interval.total_seconds() // 60)
+    if minutes % 60:
+        return f"{minutes} minutes"
+    hours = minutes // 60
+    return "1 hour" if hours == 1 else f"{hours} hours"
+
+
+def _render(app: Flask, site: Site, base_url: str, dynamic: bool = True) -> bytes:
+    with app.app_context():
+        context = page_context(site, base_url=base_url, dynamic=dynamic)
+        return render_template("index.html", **context).encode("utf-8")
+
+
+@lru_cache(maxsize=1)
+def _page_app() -> Flask:
+    # For rendering outside any app (the static export): same templates, same Jinja options.
+    app = Flask(PACKAGE)
+    _configure_jinja(app)
+    return app
+
+
+def _configure_jinja(app: Flask) -> None:
+    app.jinja_options = {**app.jinja_options, "trim_blocks": True, "lstrip_blocks": True}
+
+
+def render_page(site: Site, *, base_url: str, dynamic: bool = True) -> bytes:
+    """Render the schedule and subscribe page of ``site``, as served and as exported.
+
+    The page depends on nothing but its arguments (all its own links are relative),
+    so the export's ``index.html`` equals what the server sends for the same base URL.
+
+    Args:
+        site: The site to show.
+        base_url: The public URL of the site, for the absolute subscribe links.
+        dynamic: Offer the personal-feed form and filtered feeds, which only the
+            server answers; False for a page published on a static host.
+
+    Returns:
+        The page as UTF-8 bytes.
+    """
+    app = current_app._get_current_object() if has_app_context() else _page_app()  # type: ignore[attr-defined]
+    return _render(app, site, base_url, dynamic)
+
+
+def static_files() -> dict[str, bytes]:
+    """The page's CSS and JavaScript by their path in the site, for the static export."""
+    folder = Path(__file__).resolve().parent.parent / "static"
+    return {f"static/{path.name}": path.read_bytes() for path in sorted(folder.iterdir()) if path.is_file()}
+
+
+def _page_resource(snapshot: Snapshot) -> Resource:
+    page = snapshot.site.resources.get("index.html")
+    if page is not None:
+        return page  # BASE_URL is configured: rendered once per build
+    base = request.url_root
+    page = snapshot.pages.get(base)
+    if page is None:
+        page = Resource.make(render_page(snapshot.site, base_url=base), HTML_TYPE, snapshot.site.changed)
+        if len(snapshot.pages) >= MAX_PAGES:
+            snapshot.pages.pop(next(iter(snapshot.pages)), None)
+        snapshot.pages[base] = page
+    return page
+
+
+
+__all__ = ["google_event_link", "outlook_event_link", "page_context", "render_page", "static_files", "subscribe_links"]

@@ -1,0 +1,175 @@
+"""The site a process serves, and how it is reloaded.
+
+A changed events file is noticed with a cheap ``os.stat`` at most every
+``RELOAD_SECONDS``, rebuilt once under a lock and swapped in with a single
+assignment; an invalid file keeps the last good site in service and is
+reported by ``/healthz``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+
+from ..errors import CalfeedError, EventsFileError, Problem
+from ..ics import ContentCache
+from ..site import Resource, Site
+
+#: A file modified more recently than this may still be being written: it is read at a later check.
+SETTLE_SECONDS = 1.0
+
+#: What a cheap check compares: (mtime_ns, size, inode) of the events file and the state file.
+Signature = tuple[tuple[int, int, int] | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One build of the site with what the responses derive from it, swapped in as a whole."""
+
+    site: Site
+    signature: Signature
+    loaded: dt.datetime
+    cache_seconds: int
+    #: Last-Modified where the schedule does not say when it changed (see ``last_modified``).
+    fallback_modified: dt.datetime
+    #: gzip bodies and their ETags by the plain ETag, made on first request.
+    gzipped: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    #: The page by base URL, when BASE_URL is not configured.
+    pages: dict[str, Resource] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """Why the files on disk are not what is being served."""
+
+    problems: tuple[Problem, ...]
+    #: Each problem as ``FILE:LINE:COL: path: message``.
+    lines: tuple[str, ...]
+    since: dt.datetime
+
+
+_UNSEEN: Signature = ((-1, -1, -1),)
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    # mtime, size and inode: an in-place write and an editor's rename-over both change it.
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+def _failure(err: CalfeedError | OSError) -> Failure:
+    now = dt.datetime.now(dt.timezone.utc)
+    if isinstance(err, EventsFileError):
+        return Failure(err.problems, tuple(problem.format(err.source) for problem in err.problems), now)
+    return Failure((Problem("", str(err)),), (str(err),), now)
+
+
+class Holder:
+    """The site this process serves and the machinery that reloads it (``app.extensions["calfeed"]``)."""
+
+    def __init__(
+        self,
+        events_path: Path,
+        *,
+        build: Callable[[ContentCache], Site],
+        watched: tuple[Path, ...],
+        cache_seconds: int | None,
+        reload_seconds: float | None,
+        gzip: bool,
+        logger: logging.Logger,
+    ) -> None:
+        self.events_path = events_path
+        self.gzip = gzip
+        self.failure: Failure | None = None
+        self._build_site = build
+        self._watched = watched
+        self._cache_seconds = cache_seconds
+        self._reload_seconds = reload_seconds
+        self._logger = logger
+        self._lock = threading.Lock()
+        self._cache: ContentCache = {}
+        signature = self._signature()
+        # Invalid input at start-up raises EventsFileError: the server refuses to start.
+        self.snapshot = self._build(signature)
+        self._seen = signature
+        self._checked = time.monotonic()
+
+    def _signature(self) -> Signature:
+        return tuple(_stat(path) for path in self._watched)
+
+    def current(self) -> Snapshot:
+        """The snapshot to answer from, after a rate-limited check for changed files."""
+        if self._reload_seconds is not None and time.monotonic() - self._checked >= self._reload_seconds:
+            self._checked = time.monotonic()
+            if self._signature() != self._seen:
+                self.reload()
+        return self.snapshot
+
+    def reload(self) -> bool:
+        """Rebuild if the files changed; False if another thread is at it, or they are unfinished or invalid."""
+        if not self._lock.acquire(blocking=False):
+            return False  # one rebuild at a time; meanwhile everyone serves the current site
+        try:
+            signature = self._signature()
+            if signature == self._seen:
+                return self.failure is None
+            newest = max((stat[0] for stat in signature if stat is not None), default=None)
+            if newest is not None and 0 <= time.time_ns() - newest < SETTLE_SECONDS * 1e9:
+                return False  # written a moment ago, perhaps not finished: look again at the next check
+            # Remember the files even when they fail, so a broken file is parsed once, not every check.
+            self._seen = signature
+            try:
+                snapshot = self._build(signature)
+            except (CalfeedError, OSError) as err:
+                if self._signature() != signature:
+                    self._seen = _UNSEEN  # changed while being read: try again, report nothing yet
+                    return False
+                self.failure = _failure(err)
+                self._logger.error("%s is invalid; still serving the schedule loaded at %s",
+                                   self.events_path, self.snapshot.loaded.isoformat(timespec="seconds"))
+                for line in self.failure.lines:
+                    self._logger.error("%s", line)
+                return False
+            if self._signature() != signature:
+                self._seen = _UNSEEN  # changed while being read: this build may be of half a file
+                return False
+            self.snapshot, self.failure = snapshot, None  # the swap: one reference assignment
+            self._logger.info("reloaded %s: %d events", self.events_path, len(snapshot.site.compiled.slots))
+            return True
+        finally:
+            self._lock.release()
+
+    def _build(self, signature: Signature) -> Snapshot:
+        site = self._build_site(self._cache)
+        if len(self._cache) > 4 * len(site.compiled.slots) + 64:
+            self._cache = {}  # old versions of edited events piled up: start afresh at the next build
+        refresh = int(site.calendar.refresh_interval.total_seconds())
+        cache_seconds = refresh if self._cache_seconds is None else int(self._cache_seconds)
+        now = dt.datetime.now(dt.timezone.utc)
+        events = signature[0]
+        mtime = dt.datetime.fromtimestamp(events[0] // 10**9, dt.timezone.utc) if events else now
+        return Snapshot(site, signature, now, cache_seconds, min(mtime, now.replace(microsecond=0)))
+
+
+def _holder() -> Holder:
+    holder: Holder = current_app.extensions["calfeed"]
+    return holder
+
+
+def _current() -> Snapshot:
+    return _holder().current()
+
+
+
+__all__ = ["SETTLE_SECONDS", "Failure", "Holder", "Signature", "Snapshot"]
