@@ -71,8 +71,8 @@ def check_command(events_file: Path) -> None:
               help="State file (SEQUENCE and last change per event)  [default: <events>.state.yaml beside it]")
 @click.option("--no-state", is_flag=True, help="Keep no state: DTSTAMP comes from the calendar's 'updated'.")
 @click.option("--base-url", default=None, metavar="URL", envvar="CALFEED_BASE_URL",
-              help="Public address of the site (e.g. https://example.org/schedule/); writes index.html, "
-                   "whose subscribe and add-to-calendar links need it.")
+              help="Public address of the site (e.g. https://example.org/schedule/); writes index.html and "
+                   "subscribe.svg (a QR code of the feed URL), which need it.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the output on disk is not what the input gives.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
 def build_command(
@@ -102,7 +102,8 @@ def build_command(
 
         assets = static_files()
     try:
-        report = build(events_file, out_dir, state_path=state, page=page, assets=assets, check=check)
+        report = build(events_file, out_dir, state_path=state, page=page, assets=assets, check=check,
+                       base_url=base_url)
     except EventsFileError as err:
         raise InvalidInput(err) from None
     except (CalfeedError, OSError) as err:

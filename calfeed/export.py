@@ -175,6 +175,7 @@ def build(
     assets: Mapping[str, bytes] | None = None,
     now: dt.datetime | None = None,
     check: bool = False,
+    base_url: str | None = None,
 ) -> BuildReport:
     """Build the site of ``events_path`` into ``out_dir``, safely enough for cron.
 
@@ -192,6 +193,7 @@ def build(
         assets: More files for the site by path, such as the page's CSS and JavaScript.
         now: The time recorded for changed events (default: SOURCE_DATE_EPOCH or now).
         check: Write nothing; report what would change.
+        base_url: The public URL of the site, when known (for ``subscribe.svg``).
 
     Returns:
         What changed.
@@ -206,11 +208,12 @@ def build(
     cache: ContentCache = {}  # each event is serialized once, for its fingerprint and its bytes
     if state_path is not None:
         revised = revise(calendar, state, now or build_time(), cache=cache)
-        site = build_site(calendar, revisions=revised.revisions, changed=revised.state.changed, cache=cache, page=page)
+        site = build_site(calendar, revisions=revised.revisions, changed=revised.state.changed, cache=cache, page=page,
+                          base_url=base_url)
         changed, cancelled, removed = revised.changed, revised.cancelled, revised.removed
         state_text = dump_state(revised.state)
     else:
-        site = build_site(calendar, page=page)
+        site = build_site(calendar, page=page, base_url=base_url)
         changed, cancelled, removed, state_text = [], [], [], None
     extra = {**(assets or {}), "_headers": static_headers(int(calendar.refresh_interval.total_seconds()))}
     count = len(site.compiled.slots)

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 
 from pathlib import Path
 
+from .conference import JSON_TYPE, XML_TYPE, to_conference_files
 from .ics import EPOCH, CompiledCalendar, ContentCache, Revision, compile_calendar
 from .load import load_calendar
 from .model import Calendar, Kind, Slot
+from .qr import SVG_TYPE, qr_svg
 from .state import State, load_state, revise
 
 ICS_TYPE = "text/calendar; charset=utf-8"
@@ -110,6 +112,19 @@ def select_feeds(compiled: CompiledCalendar) -> tuple[Feed, ...]:
     return tuple(feeds)
 
 
+def _app_resources(compiled: CompiledCalendar, base_url: str | None, changed: dt.datetime) -> dict[str, Resource]:
+    """What conference apps and a printed poster read: schedule.xml, schedule.json, subscribe.svg."""
+    base = base_url if base_url is None or base_url.endswith("/") else base_url + "/"
+    xml, json = to_conference_files(compiled, base_url=base)
+    resources = {
+        "schedule.xml": Resource.make(xml, XML_TYPE, changed),
+        "schedule.json": Resource.make(json, JSON_TYPE, changed),
+    }
+    if base is not None:
+        resources["subscribe.svg"] = Resource.make(qr_svg(base + "calendar.ics"), SVG_TYPE, changed)
+    return resources
+
+
 def build_site(
     calendar: Calendar,
     *,
@@ -118,6 +133,7 @@ def build_site(
     cache: ContentCache | None = None,
     page: Callable[[Site], bytes] | None = None,
     removed: frozenset[str] = frozenset(),
+    base_url: str | None = None,
 ) -> Site:
     """Compile ``calendar`` and lay out every resource it publishes.
 
@@ -128,6 +144,9 @@ def build_site(
             the latest revision, then the calendar's ``updated``, then the epoch.
         cache: Event content of an earlier compile, reused for unchanged events.
         page: Renders ``index.html`` for the site, when there is a page.
+        removed: Ids of events once published and since removed.
+        base_url: The public URL of the site, when known: ``subscribe.svg`` needs it,
+            and ``schedule.xml``/``schedule.json`` link each event's row on the page.
 
     Returns:
         The site.
@@ -145,6 +164,7 @@ def build_site(
         )
     for feed in feeds:
         resources[feed.path] = Resource.make(compiled.feed(feed.event_ids, name=feed.title), ICS_TYPE, changed)
+    resources.update(_app_resources(compiled, base_url, changed))
     site = Site(compiled, resources, feeds, changed, removed)
     if page is not None:
         html = page(site)
@@ -158,6 +178,7 @@ def load_site(
     state_path: str | Path | None = None,
     page: Callable[[Site], bytes] | None = None,
     cache: ContentCache | None = None,
+    base_url: str | None = None,
 ) -> Site:
     """Read ``events_path`` (and its state file) and build its site, without writing anything.
 
@@ -172,6 +193,7 @@ def load_site(
             file means no state.
         page: Renders ``index.html`` for the site.
         cache: Event content of an earlier compile, reused for unchanged events.
+        base_url: The public URL of the site, when configured.
 
     Raises:
         EventsFileError: The events file is invalid (every problem listed).
@@ -180,12 +202,13 @@ def load_site(
     calendar = load_calendar(events_path)
     state = load_state(state_path) if state_path is not None else State()
     if not state.events:
-        return build_site(calendar, cache=cache, page=page)
+        return build_site(calendar, cache=cache, page=page, base_url=base_url)
     modified = dt.datetime.fromtimestamp(int(Path(events_path).stat().st_mtime), dt.timezone.utc)
     revised = revise(calendar, state, modified, cache=cache)
     removed = frozenset(uid.split("@", 1)[0] for uid, entry in revised.state.events.items() if entry.removed)
     return build_site(
-        calendar, revisions=revised.revisions, changed=revised.state.changed, cache=cache, page=page, removed=removed
+        calendar, revisions=revised.revisions, changed=revised.state.changed, cache=cache, page=page, removed=removed,
+        base_url=base_url,
     )
 
 

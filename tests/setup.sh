@@ -16,6 +16,8 @@ python3 -m venv .venv
 missing=()
 command -v mount >/dev/null 2>&1 || missing+=(mount)       # a small tmpfs: the full-disk test
 command -v chattr >/dev/null 2>&1 || missing+=(e2fsprogs)  # chattr +i: the read-only test
+command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)  # decodes the QR codes calfeed writes
+command -v rsvg-convert >/dev/null 2>&1 || missing+=(librsvg2-bin)  # SVG -> PNG for zbarimg
 if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"

@@ -79,7 +79,10 @@ def test_export_changing_one_event_changes_only_its_files_and_sequence(project):
     assert (code, output) == (0, f"23 events (1 changed, 0 cancelled, 0 removed) -> {out}/\n")
     after = snapshot(out)
     changed = sorted(path for path in after if after[path] != before.get(path))
-    assert changed == ["calendar.ics", "days/2023-12-16.ics", "events/closing.ics", "kinds/closing.ics"]
+    assert changed == [
+        "calendar.ics", "days/2023-12-16.ics", "events/closing.ics", "kinds/closing.ics",
+        "schedule.json", "schedule.xml",
+    ]
     closing = vevent(out / "events/closing.ics")
     assert (closing["SEQUENCE"], str(closing["SUMMARY"])) == (1, "Closing remarks and best paper award")
     assert closing["LAST-MODIFIED"].dt.isoformat() == "2023-12-16T16:00:00+00:00"
@@ -135,7 +138,7 @@ def test_export_check_reports_a_stale_site(project):
     code, output = build(project, "--check", epoch=1_702_742_400)
     assert code == 1
     assert output == (f"Error: {project / 'public'}/ is out of date: calendar.ics, days/2023-12-16.ics, "
-                      "events/lunch.ics, kinds/break.ics, state file\n")
+                      "events/lunch.ics, kinds/break.ics, schedule.json, schedule.xml, state file\n")
     assert "Lunch (provided)" not in (project / "public/events/lunch.ics").read_text(encoding="utf-8")
 
 

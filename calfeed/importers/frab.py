@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 from xml.parsers import expat
 
+from ..conference import GENERATOR
 from ..model import Kind, Status
 from . import ScheduleImportError, ImportProblem, LossyImport
 from .output import IdMaker, is_web_url, to_events_yaml
@@ -60,6 +61,8 @@ class _Raw:
     day: str | None
     locate: Callable[[str, str], ImportProblem]
     problems: list[ImportProblem] = field(default_factory=list)
+    #: Those of ``links`` whose type is ``slides`` (calfeed writes an event's slides so).
+    slides: list[tuple[Any, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -69,6 +72,8 @@ class _Source:
     conference: dict[str, Any]
     events: list[_Raw] = field(default_factory=list)
     day_change: str | None = None
+    #: The generator's name; calfeed's own files are read back to the ids they were written from.
+    generator: str | None = None
 
 
 @dataclass
@@ -143,11 +148,13 @@ def _from_json(data: bytes, source: str) -> _Source:
                 problems = [ImportProblem(f"expected a list, got {value!r}", path=f"{path}.{key}")
                             for key, value in (("persons", persons), ("links", links), ("attachments", attachments))
                             if value is not None and not isinstance(value, list)]
+                items = [*(links if isinstance(links, list) else []),
+                         *(attachments if isinstance(attachments, list) else [])]
                 pairs = [
                     (item.get("url"), item.get("title")) if isinstance(item, dict) else (item, None)
-                    for item in [*(links if isinstance(links, list) else []),
-                                 *(attachments if isinstance(attachments, list) else [])]
+                    for item in items
                 ]
+                slides = [(item.get("url"), item.get("title")) for item in items if _is_slides(item)]
                 result.events.append(_Raw(
                     values=event,
                     persons=persons if isinstance(persons, list) else [],
@@ -156,8 +163,16 @@ def _from_json(data: bytes, source: str) -> _Source:
                     day=day.get("date") if isinstance(day.get("date"), str) else None,
                     locate=partial(_at_path, path),
                     problems=problems,
+                    slides=slides,
                 ))
+    generator = document.get("generator")
+    result.generator = generator.get("name") if isinstance(generator, dict) else None
     return result
+
+
+def _is_slides(item: Any) -> bool:
+    return isinstance(item, dict) and item.get("type") == "slides"
+
 
 
 # XML: the pentabarf/frab schedule XML (<schedule><conference/><day><room><event>).
@@ -223,13 +238,19 @@ def _from_xml(data: bytes, source: str) -> _Source:
                            for person in event.iter("person")]
                 links = [(link.get("href"), "".join(link.itertext()))
                          for tag in ("link", "attachment") for link in event.iter(tag)]
+                slides = [(link.get("href"), "".join(link.itertext()))
+                          for tag in ("link", "attachment") for link in event.iter(tag)
+                          if link.get("type") == "slides"]
 
                 def locate(key: str, message: str, event: ET.Element = event) -> ImportProblem:
                     found = event.find(key)
                     line = lines.get(id(found if found is not None else event), 0)
                     return ImportProblem(f"event {event.get('id') or '?'}: {key}: {message}", line)
 
-                result.events.append(_Raw(values, persons, links, room.get("name"), day.get("date"), locate))
+                result.events.append(_Raw(values, persons, links, room.get("name"), day.get("date"), locate,
+                                          slides=slides))
+    generator = root.find("generator")
+    result.generator = generator.get("name") if generator is not None else None
     return result
 
 
@@ -238,6 +259,8 @@ def _from_xml(data: bytes, source: str) -> _Source:
 
 def _kind(kind: str | None) -> Kind:
     words = (kind or "").casefold()
+    if words in {kind.value for kind in Kind}:
+        return Kind(words)  # calfeed's own kinds, as calfeed writes them
     for word, found in KINDS:
         if word in words:
             return found
@@ -394,7 +417,12 @@ def _event(raw: _Raw, schedule: _Source, zones: tuple[zoneinfo.ZoneInfo, zoneinf
     status = Status.CONFIRMED
     if (marked := CANCELLED.match(title)) and title[marked.end():].strip():
         status, title = Status.CANCELLED, title[marked.end():].strip()
-    base = text["slug"] or (f"event-{text['id']}" if text["id"] else "") or text["guid"] or title
+    slug = text["slug"]
+    own = schedule.generator == GENERATOR
+    prefix = f"{schedule.conference.get('acronym')}-"
+    if own and slug and slug.startswith(prefix):
+        slug = slug[len(prefix):]  # calfeed writes <acronym>-<id>; IdMaker strips the '_' padding
+    base = slug or (f"event-{text['id']}" if text["id"] else "") or text["guid"] or title
     candidates = [base, f"{base}-{text['id']}" if text["id"] else base]
     event: dict[str, Any] = {"id": ids.make(*candidates), "title": title, "kind": _kind(text["type"]).value}
     event.update(_place(start, start + duration, write_zone))
@@ -408,10 +436,16 @@ def _event(raw: _Raw, schedule: _Source, zones: tuple[zoneinfo.ZoneInfo, zoneinf
     room = text["room"] or (" ".join(raw.room.split()) if raw.room else None)
     if room:
         event["location"] = room
-    links = _links(raw.links, schedule.conference.get("base_url"), losses)
+    pairs = [pair for pair in raw.links if pair not in raw.slides] if own else raw.links
+    links = _links(pairs, schedule.conference.get("base_url"), losses)
     if links:
         event["links"] = links
-    if text["url"]:
+    slides = _links(raw.slides, schedule.conference.get("base_url"), losses) if own else []
+    if slides:
+        event["slides"] = [link["url"] for link in slides]
+    if own and text["url"] == f"{schedule.conference.get('base_url')}#event-{event['id']}":
+        pass  # calfeed's link to the event's row on its page, not a page of the event's own
+    elif text["url"]:
         if is_web_url(text["url"]):
             event["url"] = text["url"]
         else:

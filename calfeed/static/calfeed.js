@@ -71,6 +71,11 @@
       setLink("personal-outlook", "https://outlook.live.com/calendar/0/addfromweb?" + query, enabled);
       setLink("personal-office", "https://outlook.office.com/calendar/0/addfromweb?" + query, enabled);
       document.getElementById("personal-submit").disabled = !enabled;
+      var code = document.getElementById("personal-qr");
+      if (code) {
+        code.hidden = !enabled;
+        if (enabled) { code.src = "subscribe.svg" + url.slice(base.length); }
+      }
     }
 
     form.addEventListener("change", update);

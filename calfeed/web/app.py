@@ -10,17 +10,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, jsonify
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestURITooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..ics import ContentCache
 from ..site import Site, load_site
 from ..state import default_state_path
-from .feeds import _calendar_resource
+from .feeds import _FILTERS, MAX_QUERY_BYTES, _calendar_resource, select_events
 from .http import _lookup, send_resource
-from .page import PACKAGE, _configure_jinja, _page_resource, _render, _base
+from .page import PACKAGE, _code_resource, _configure_jinja, _page_resource, _render, _base
 from .reload import Holder, _current, _holder
 
 bp = Blueprint("feeds", __name__)
@@ -73,6 +73,19 @@ def calendar() -> Response:
     snapshot = _current()
     resource = _calendar_resource(snapshot)
     return send_resource(snapshot, resource, keep_gzip=resource is snapshot.site.resources["calendar.ics"])
+
+
+@bp.get("/subscribe.svg")
+def subscribe_code() -> Response:
+    """The QR code of the feed URL, to print; of a filtered or personal feed when the query picks one."""
+    snapshot = _current()
+    picked = any(name in request.args for name in _FILTERS)
+    if picked:
+        if len(request.query_string) > MAX_QUERY_BYTES:
+            raise RequestURITooLarge(f"the query string is longer than {MAX_QUERY_BYTES} bytes.")
+        select_events(snapshot.site, request.args)  # the same checks as the feed: a bad query is a 400
+    resource = _code_resource(snapshot, picked=picked)
+    return send_resource(snapshot, resource, keep_gzip=not picked)
 
 
 @bp.get("/healthz")
@@ -149,7 +162,7 @@ def init_app(app: Flask) -> None:
 
     def build(cache: ContentCache) -> Site:
         page = (lambda site: _render(app, site, base_url)) if base_url else None
-        return load_site(events_path, state_path=state_path, page=page, cache=cache)
+        return load_site(events_path, state_path=state_path, page=page, cache=cache, base_url=base_url)
 
     reload_seconds = config["RELOAD_SECONDS"]
     app.extensions["calfeed"] = Holder(

@@ -10,8 +10,10 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Flask, current_app, has_app_context, render_template, request
+from markupsafe import Markup
 
 from ..model import Slot, Status
+from ..qr import SVG_TYPE, qr_inline, qr_svg
 from ..site import HTML_TYPE, Feed, Resource, Site
 from .reload import Snapshot
 
@@ -241,6 +243,8 @@ def page_context(site: Site, *, base_url: str, dynamic: bool = True) -> dict[str
         "event_count": len(site.compiled.slots),
         "changed": site.changed if site.changed.year > 1970 else None,
         "dynamic": dynamic,
+        "qr": Markup(qr_inline(feed_url, label=f"QR code of the feed URL {feed_url}")),
+        "apps": {"xml": base + "schedule.xml", "json": base + "schedule.json"},
     }
 
 
@@ -308,6 +312,25 @@ def _page_resource(snapshot: Snapshot) -> Resource:
         snapshot.pages[base] = page
     return page
 
+
+def _code_resource(snapshot: Snapshot, *, picked: bool) -> Resource:
+    """``subscribe.svg``: the QR code of the feed URL, or of the filtered feed the query picks."""
+    site = snapshot.site
+    if not picked and "subscribe.svg" in site.resources:
+        return site.resources["subscribe.svg"]  # BASE_URL is configured: made once per build
+    configured = current_app.config.get("BASE_URL")
+    feed_url = _base(configured or request.url_root) + "calendar.ics"
+    if picked:
+        query = request.query_string.decode("utf-8", "replace")
+        return Resource.make(qr_svg(f"{feed_url}?{query}"), SVG_TYPE, site.changed)
+    key = "subscribe.svg " + feed_url
+    code = snapshot.pages.get(key)
+    if code is None:
+        code = Resource.make(qr_svg(feed_url), SVG_TYPE, site.changed)
+        if len(snapshot.pages) >= MAX_PAGES:
+            snapshot.pages.pop(next(iter(snapshot.pages)), None)
+        snapshot.pages[key] = code
+    return code
 
 
 __all__ = ["google_event_link", "outlook_event_link", "page_context", "render_page", "static_files", "subscribe_links"]

@@ -1,0 +1,435 @@
+"""The schedule as conference apps read it: frab/pentabarf ``schedule.xml`` and c3voc ``schedule.json``.
+
+Giggity, EventFahrplan, Confy and the FOSDEM apps load a schedule from a URL in
+these two formats (https://c3voc.de/schedule/schema.xsd and schema.json). Both
+are written from the compiled schedule, so they say what the feeds say:
+
+- every event's ``guid`` is a UUID derived from its UID (uuid5), and its numeric
+  ``id`` is derived from the UID as well, so neither changes when the schedule does;
+- days are the conference's local dates; times carry the conference's offset and
+  the conference gives ``time_zone_name``;
+- the ``version`` is a digest of the schedule's content: it changes when, and only
+  when, something an app shows changes.
+
+The slug is ``<acronym>-<id>`` (the schema asks for a prefix); ``calfeed import frab``
+reads calfeed's own files back (``generator`` is ``calfeed``) to the same ids.
+What neither format can hold stays in the feeds only: speakers' affiliations,
+``online``, the livestream, ``tentative``, an event's own time zone (its times are
+written in the conference's) and the nesting of talks in sessions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import re
+import unicodedata
+import uuid
+import xml.etree.ElementTree as ET
+import zoneinfo
+from collections.abc import Iterable
+from urllib.parse import quote, urlsplit, urlunsplit
+from dataclasses import dataclass
+from typing import Any
+
+from .ics import EPOCH, CompiledCalendar
+from .model import Calendar, Slot, Status
+
+#: The generator name both files carry; the importer knows its own output by it.
+GENERATOR = "calfeed"
+#: The c3voc JSON schema the JSON names in ``$schema``.
+JSON_SCHEMA = "https://c3voc.de/schedule/schema.json"
+XML_TYPE = "application/xml; charset=utf-8"
+JSON_TYPE = "application/json"
+
+# The ids the apps key on: derived from the UID, never from a position or a clock.
+_GUIDS = uuid.uuid5(uuid.NAMESPACE_URL, "urn:calfeed:uid")
+_PERSONS = uuid.uuid5(uuid.NAMESPACE_URL, "urn:calfeed:person")
+_ROOMS = uuid.uuid5(uuid.NAMESPACE_URL, "urn:calfeed:room")
+#: What may stand in a URI component as it is (RFC 3986 unreserved, sub-delims, ':', '@', '/', '%').
+_SAFE = "/:@!$&'()*+,;=~%"
+#: Numeric ids stay below 2**31: Java apps read them as int.
+_MAX_ID = 2**31 - 1
+
+
+def event_guid(uid: str) -> str:
+    """The ``guid`` of the event with iCalendar UID ``uid``: a UUID 5, the same on every build."""
+    return str(uuid.uuid5(_GUIDS, uid))
+
+
+def acronym(calendar: Calendar) -> str:
+    """A short lowercase name of the conference as both schemas allow it (``[a-z0-9_]{4,}``)."""
+    # The part before a colon names the event ("WANT@NeurIPS 2023: Workshop on ..." -> want_neurips_2023).
+    name = calendar.name.split(":", 1)[0]
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    words = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+    if len(words) > 32:
+        cut = words[:33]
+        words = cut[: cut.rfind("_")] if cut.rfind("_") >= 8 else words[:32]
+    words = words.strip("_") or "schedule"
+    return words if len(words) >= 4 else f"{words}_schedule"
+
+
+def event_slug(calendar_acronym: str, event_id: str) -> str:
+    """``<acronym>-<id>``; a short id is padded in front with ``_`` (the XSD wants four characters)."""
+    return f"{calendar_acronym}-{event_id:_>4}"
+
+
+def _numeric_ids(uids: Iterable[str]) -> dict[str, int]:
+    # From a digest of the UID, so an id survives every edit of the schedule; the
+    # rare clash goes to the next free number, in UID order (the same on every build).
+    ids: dict[str, int] = {}
+    used: set[int] = set()
+    for uid in sorted(uids):
+        number = int.from_bytes(hashlib.sha256(uid.encode()).digest()[:4], "big") % _MAX_ID + 1
+        while number in used:
+            number = number % _MAX_ID + 1
+        used.add(number)
+        ids[uid] = number
+    return ids
+
+
+def web_uri(url: str) -> str:
+    """``url`` as an RFC 3986 URI: an international host in IDNA, other characters percent-encoded.
+
+    The JSON schema's ``uri`` format takes nothing else (``https://zügli.app`` or a second
+    ``#`` in a fragment fail it), while events.yaml may hold such IRIs as people write them.
+    """
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if not netloc.isascii():
+        try:
+            netloc = netloc.encode("idna").decode("ascii")
+        except UnicodeError:
+            netloc = quote(netloc, safe=_SAFE)
+    return urlunsplit((
+        parts.scheme,
+        netloc,
+        quote(parts.path, safe=_SAFE),
+        quote(parts.query, safe=_SAFE + "?"),
+        quote(parts.fragment, safe=_SAFE + "?"),
+    ))
+
+
+def _clock(moment: dt.datetime) -> str:
+    return f"{moment:%H:%M}"
+
+
+def _duration(slot: Slot, *, seconds: bool = True) -> str:
+    # The JSON schema has no seconds (HH:MM); the XML takes HH:MM:SS where needed.
+    total = int((slot.end - slot.start).total_seconds())
+    hours, rest = divmod(total, 3600)
+    minutes, rest = divmod(rest, 60)
+    return f"{hours:02d}:{minutes:02d}" + (f":{rest:02d}" if rest and seconds else "")
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class _Event:
+    slot: Slot
+    start: dt.datetime  # in the conference's zone
+    end: dt.datetime
+    room: str
+    number: int
+    guid: str
+    slug: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Day:
+    index: int
+    date: dt.date
+    start: dt.datetime
+    end: dt.datetime
+    rooms: tuple[tuple[str, tuple[_Event, ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Schedule:
+    calendar: Calendar
+    acronym: str
+    base_url: str
+    url: str
+    rooms: tuple[str, ...]
+    tracks: tuple[str, ...]
+    days: tuple[_Day, ...]
+    timeslot: str
+
+
+def _timeslot(events: Iterable[_Event]) -> str:
+    step = 60
+    for event in events:
+        for moment in (event.start, event.end):
+            step = math.gcd(step, moment.minute)
+    return f"00:{max(step, 1):02d}"
+
+
+def _schedule(compiled: CompiledCalendar, base_url: str | None) -> _Schedule:
+    calendar = compiled.calendar
+    zone = zoneinfo.ZoneInfo(calendar.timezone)
+    base = base_url or calendar.url or f"https://{calendar.uid_domain}/"
+    name = acronym(calendar)
+    numbers = _numeric_ids(slot.uid for slot in compiled.slots)
+    # A stable sort: a session keeps its place before the talks that start with it.
+    slots = sorted(compiled.slots, key=lambda slot: slot.start.astimezone(dt.timezone.utc))
+    events = [
+        _Event(
+            slot,
+            slot.start.astimezone(zone),
+            slot.end.astimezone(zone),
+            slot.location or "",
+            numbers[slot.uid],
+            event_guid(slot.uid),
+            event_slug(name, slot.id),
+            f"[CANCELLED] {slot.event.title}" if slot.event.status is Status.CANCELLED else slot.event.title,
+        )
+        for slot in slots
+    ]
+    rooms = tuple(dict.fromkeys(event.room for event in events))
+    tracks = tuple(dict.fromkeys(event.slot.event.track for event in events if event.slot.event.track))
+    by_day: dict[dt.date, list[_Event]] = {}
+    for event in events:
+        by_day.setdefault(event.start.date(), []).append(event)
+    days = []
+    for index, (date, day_events) in enumerate(sorted(by_day.items()), 1):
+        in_rooms = tuple(
+            (room, tuple(event for event in day_events if event.room == room))
+            for room in rooms
+            if any(event.room == room for event in day_events)
+        )
+        start = min(event.start for event in day_events)
+        end = max(event.end for event in day_events)
+        days.append(_Day(index, date, start, end, in_rooms))
+    return _Schedule(calendar, name, base, calendar.url or base, rooms, tracks, tuple(days), _timeslot(events))
+
+
+def _span(schedule: _Schedule) -> tuple[dt.date, dt.date]:
+    if schedule.days:
+        return schedule.days[0].date, schedule.days[-1].date
+    day = schedule.calendar.date or (schedule.calendar.updated or EPOCH).date()
+    return day, day
+
+
+def _links(slot: Slot) -> list[dict[str, str]]:
+    return [{"title": link.title, "url": link.url} for link in slot.event.links]
+
+
+def _attachments(slot: Slot) -> list[dict[str, str]]:
+    slides = slot.event.slides
+    return [
+        {"title": "Slides" if len(slides) == 1 else f"Slides {number}", "url": url, "type": "slides"}
+        for number, url in enumerate(slides, 1)
+    ]
+
+
+def _event_url(schedule: _Schedule, event: _Event) -> str:
+    # The JSON schema requires a url: an event without a page of its own links to its row on the page.
+    return event.slot.event.url or f"{schedule.base_url}#event-{event.slot.id}"
+
+
+def _json_links(links: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [{**link, "url": web_uri(link["url"])} for link in links]
+
+
+def _json_event(schedule: _Schedule, event: _Event) -> dict[str, Any]:
+    source = event.slot.event
+    return {
+        "guid": event.guid,
+        "id": event.number,
+        "date": _iso(event.start),
+        "start": _clock(event.start),
+        "end": _iso(event.end),
+        "duration": _duration(event.slot, seconds=False),
+        "room": event.room,
+        "slug": event.slug,
+        "url": web_uri(_event_url(schedule, event)),
+        "title": event.title,
+        "subtitle": None,
+        "track": source.track,
+        "type": source.kind.value,
+        "language": None,
+        "abstract": source.abstract,
+        "description": None,
+        "persons": [
+            {"name": speaker.name, "guid": str(uuid.uuid5(_PERSONS, speaker.name))} for speaker in source.speakers
+        ],
+        "links": _json_links(_links(event.slot)),
+        "attachments": _json_links(_attachments(event.slot)),
+    }
+
+
+def _json_document(schedule: _Schedule, version: str) -> dict[str, Any]:
+    calendar = schedule.calendar
+    conference: dict[str, Any] = {
+        "acronym": schedule.acronym,
+        "title": calendar.name,
+    }
+    if calendar.description:
+        conference["description"] = calendar.description
+    first, last = _span(schedule)
+    conference.update({
+        "start": first.isoformat(),
+        "end": last.isoformat(),
+        "daysCount": len(schedule.days),
+        "timeslot_duration": schedule.timeslot,
+        "time_zone_name": calendar.timezone,
+        "url": web_uri(schedule.url),
+        "tracks": [{"name": track} for track in schedule.tracks],
+        "rooms": [{"name": room, "guid": str(uuid.uuid5(_ROOMS, room))} for room in schedule.rooms],
+        "days": [
+            {
+                "index": day.index,
+                "date": day.date.isoformat(),
+                "day_start": _iso(day.start),
+                "day_end": _iso(day.end),
+                "rooms": {room: [_json_event(schedule, event) for event in events] for room, events in day.rooms},
+            }
+            for day in schedule.days
+        ],
+    })
+    return {
+        "$schema": JSON_SCHEMA,
+        "generator": {"name": GENERATOR},
+        "schedule": {"version": version, "base_url": web_uri(schedule.base_url), "conference": conference},
+    }
+
+
+def _dump(document: dict[str, Any]) -> bytes:
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _version(document: dict[str, Any]) -> str:
+    # A digest of everything the files show: the same schedule gives the same version
+    # on every build and every host; any change an app would show gives a new one.
+    # (Compact JSON: json's C encoder writes it, ten times faster than with indent.)
+    compact = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return hashlib.sha256(compact).hexdigest()[:16]
+
+
+def to_schedule_json(compiled: CompiledCalendar, *, base_url: str | None = None) -> bytes:
+    """The c3voc schedule JSON of ``compiled``.
+
+    Args:
+        compiled: The compiled schedule.
+        base_url: The public URL of the site, for links to each event's row on the
+            page; defaults to the calendar's url.
+
+    Returns:
+        UTF-8 JSON, valid against https://c3voc.de/schedule/schema.json.
+    """
+    return to_conference_files(compiled, base_url=base_url)[1]
+
+
+def to_conference_files(compiled: CompiledCalendar, *, base_url: str | None = None) -> tuple[bytes, bytes]:
+    """``schedule.xml`` and ``schedule.json`` of ``compiled``, laid out once for both.
+
+    Args:
+        compiled: The compiled schedule.
+        base_url: The public URL of the site; defaults to the calendar's url.
+
+    Returns:
+        The XML and the JSON, as :func:`to_schedule_xml` and :func:`to_schedule_json` write them.
+    """
+    schedule = _schedule(compiled, base_url)
+    document = _json_document(schedule, "")
+    version = document["schedule"]["version"] = _version(document)
+    return _xml(schedule, version, base_url), _dump(document)
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, attributes)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _xml_event(parent: ET.Element, schedule: _Schedule, event: _Event) -> None:
+    source = event.slot.event
+    element = _sub(parent, "event", guid=event.guid, id=str(event.number))
+    _sub(element, "room", event.room)
+    _sub(element, "title", event.title)
+    _sub(element, "type", source.kind.value)
+    _sub(element, "date", _iso(event.start))
+    _sub(element, "start", _clock(event.start))
+    _sub(element, "duration", _duration(event.slot))
+    _sub(element, "abstract", source.abstract or "")
+    _sub(element, "slug", event.slug)
+    _sub(element, "track", source.track or "")
+    persons = _sub(element, "persons")
+    for speaker in source.speakers:
+        _sub(persons, "person", speaker.name, guid=str(uuid.uuid5(_PERSONS, speaker.name)))
+    links = _sub(element, "links")
+    for link in _links(event.slot):
+        _sub(links, "link", link["title"], href=link["url"])
+    attachments = _sub(element, "attachments")
+    for attachment in _attachments(event.slot):
+        _sub(attachments, "attachment", attachment["title"], href=attachment["url"], type=attachment["type"])
+    _sub(element, "url", _event_url(schedule, event))
+
+
+def to_schedule_xml(compiled: CompiledCalendar, *, base_url: str | None = None) -> bytes:
+    """The frab/pentabarf schedule XML of ``compiled``.
+
+    Args:
+        compiled: The compiled schedule.
+        base_url: The public URL of the site (the file's own ``url`` and the links to
+            each event's row on the page); defaults to the calendar's url.
+
+    Returns:
+        UTF-8 XML, valid against the c3voc ``schedule.xml.xsd``.
+    """
+    return to_conference_files(compiled, base_url=base_url)[0]
+
+
+def _xml(schedule: _Schedule, version: str, base_url: str | None) -> bytes:
+    calendar = schedule.calendar
+    root = ET.Element("schedule")
+    _sub(root, "generator", name=GENERATOR)
+    if base_url:
+        _sub(root, "url", schedule.base_url + "schedule.xml")
+    _sub(root, "version", version)
+    conference = _sub(root, "conference")
+    _sub(conference, "title", calendar.name)
+    _sub(conference, "acronym", schedule.acronym)
+    first, last = _span(schedule)
+    _sub(conference, "start", first.isoformat())
+    _sub(conference, "end", last.isoformat())
+    _sub(conference, "days", str(len(schedule.days)))
+    _sub(conference, "timeslot_duration", schedule.timeslot)
+    _sub(conference, "base_url", schedule.base_url)
+    _sub(conference, "url", schedule.url)
+    _sub(conference, "time_zone_name", calendar.timezone)
+    for track in schedule.tracks:
+        _sub(conference, "track", name=track)
+    for day in schedule.days:
+        day_element = _sub(
+            root, "day", date=day.date.isoformat(), start=_iso(day.start), end=_iso(day.end), index=str(day.index)
+        )
+        for room, events in day.rooms:
+            room_element = _sub(day_element, "room", name=room, guid=str(uuid.uuid5(_ROOMS, room)))
+            for event in events:
+                _xml_event(room_element, schedule, event)
+    ET.indent(root)
+    body: bytes = ET.tostring(root, encoding="unicode").encode("utf-8")
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + body + b"\n"
+
+
+__all__ = [
+    "GENERATOR",
+    "JSON_SCHEMA",
+    "JSON_TYPE",
+    "XML_TYPE",
+    "acronym",
+    "event_guid",
+    "event_slug",
+    "to_conference_files",
+    "to_schedule_json",
+    "to_schedule_xml",
+    "web_uri",
+]

@@ -1,0 +1,292 @@
+"""Issue 17: what conference apps, feed readers and phones at the venue read.
+
+schedule.xml and schedule.json are checked against the real c3voc schemas and read
+back with calfeed's own frab importer; subscribe.svg and the page's code are decoded
+with a real QR decoder (zbarimg); everything is compared served against exported.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import uuid
+import warnings
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import jsonschema
+import pytest
+import xmlschema
+from click.testing import CliRunner
+
+from calfeed.cli import cli
+from calfeed.importers import LossyImport, import_frab
+from calfeed.load import parse_calendar
+from calfeed.model import Slot, resolve
+from calfeed.web import create_app
+from conftest import EVENTS
+from servers import require
+from shared import shared
+
+BASE = "https://schedule.example.org/want/"
+SCHEMAS = ("schemas", "c3voc-schedule")
+
+
+def build(events: Path, out: Path, *args: str, epoch: int = 1_702_684_800) -> str:
+    result = CliRunner().invoke(
+        cli, ["build", str(events), "--out", str(out), *args], env={"SOURCE_DATE_EPOCH": str(epoch)}
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def want_project(tmp_path: Path) -> Path:
+    shutil.copy(EVENTS, tmp_path / "events.yaml")
+    return tmp_path / "events.yaml"
+
+
+@pytest.fixture(scope="module")
+def real_events(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real conference schedule (39C3, from its frab XML) as an events file."""
+    source = shared("real-schedules", "39c3-20251206.schedule.xml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LossyImport)
+        text = import_frab(source.read_bytes(), source=source.name)
+    path = tmp_path_factory.mktemp("real") / "events.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(params=["want", "real"])
+def published(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, Path]:
+    """(events file, output folder) of a build with a base URL, for the WANT and a real schedule."""
+    if request.param == "want":
+        events = tmp_path / "events.yaml"
+        shutil.copy(EVENTS, events)
+    else:
+        events = tmp_path / "events.yaml"
+        shutil.copy(request.getfixturevalue("real_events"), events)
+    build(events, tmp_path / "public", "--base-url", BASE)
+    return events, tmp_path / "public"
+
+
+# -- 1. schedule.xml and schedule.json -----------------------------------------------------------
+
+
+def test_issue_17_schedule_xml_is_valid_against_the_c3voc_xsd(published):
+    _, out = published
+    schema = xmlschema.XMLSchema(shared(*SCHEMAS, "schedule.xml.xsd"))
+    errors = [str(error.reason) for error in schema.iter_errors(str(out / "schedule.xml"))]
+    assert errors == []
+
+
+def test_issue_17_schedule_json_is_valid_against_the_c3voc_json_schema(published):
+    _, out = published
+    schema = json.loads(shared(*SCHEMAS, "schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft6Validator(schema, format_checker=jsonschema.FormatChecker())
+    document = json.loads((out / "schedule.json").read_bytes())
+    errors = [f"{error.json_path}: {error.message}" for error in validator.iter_errors(document)]
+    assert errors == []
+
+
+def _iri(url: str | None) -> str | None:
+    """A URL compared as a person reads it: IDNA host decoded, percent escapes undone."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    host = parts.netloc.encode("ascii").decode("idna") if parts.netloc.isascii() else parts.netloc
+    return unquote(parts._replace(netloc=host).geturl())
+
+
+def _fields(slot: Slot, *, iri: bool = False) -> dict[str, object]:
+    """Everything the two formats carry for one event."""
+    event = slot.event
+    norm = _iri if iri else (lambda url: url)
+    return {
+        "title": event.title,
+        "kind": event.kind,
+        "status": event.status,
+        "start": slot.start,
+        "end": slot.end,
+        "location": slot.location,
+        "speakers": [speaker.name for speaker in event.speakers],
+        "abstract": event.abstract,
+        "track": event.track,
+        "url": norm(event.url),
+        "links": [(link.title, norm(link.url)) for link in event.links],
+        "slides": [norm(url) for url in event.slides],
+    }
+
+
+@pytest.mark.parametrize("name", ["schedule.xml", "schedule.json"])
+def test_issue_17_schedule_round_trips_through_import_frab(published, name):
+    events, out = published
+    original = parse_calendar(events.read_text(encoding="utf-8"), source=str(events))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LossyImport)  # nothing may be left out
+        text = import_frab((out / name).read_bytes(), source=name)
+    back = parse_calendar(text, source=name)
+    before = {slot.id: slot for slot in resolve(original)}
+    after = {slot.id: slot for slot in resolve(back)}
+    assert sorted(after) == sorted(before)
+    iri = name.endswith(".json")  # the JSON schema takes URIs only: IRIs come back percent-encoded
+    mismatched = {
+        event_id: (_fields(before[event_id], iri=iri), _fields(after[event_id], iri=iri))
+        for event_id in before
+        if _fields(before[event_id], iri=iri) != _fields(after[event_id], iri=iri)
+    }
+    assert mismatched == {}
+    assert back.name == original.name and back.timezone == original.timezone
+
+
+def _guids(out: Path) -> dict[str, str]:
+    document = json.loads((out / "schedule.json").read_bytes())
+    return {
+        event["slug"].split("-", 1)[1].lstrip("_"): event["guid"]
+        for day in document["schedule"]["conference"]["days"]
+        for events in day["rooms"].values()
+        for event in events
+    }
+
+
+def _version(out: Path) -> tuple[str, str]:
+    document = json.loads((out / "schedule.json").read_bytes())
+    xml_version = re.search(rb"<version>([^<]+)</version>", (out / "schedule.xml").read_bytes())
+    assert xml_version is not None
+    return document["schedule"]["version"], xml_version[1].decode()
+
+
+def test_issue_17_guids_are_stable_and_the_version_moves_only_with_the_schedule(want_project, tmp_path):
+    out = tmp_path / "public"
+    build(want_project, out, "--base-url", BASE)
+    guids, version = _guids(out), _version(out)
+    assert len(set(guids.values())) == len(guids) == 23
+    assert all(uuid.UUID(guid).version == 5 for guid in guids.values())
+    assert version[0] == version[1]
+
+    build(want_project, out, "--base-url", BASE, epoch=1_702_800_000)  # later, nothing edited
+    assert (_guids(out), _version(out)) == (guids, version)
+
+    text = want_project.read_text(encoding="utf-8")
+    want_project.write_text(text.replace('start: "16:00"', 'start: "16:05"', 1), encoding="utf-8")
+    build(want_project, out, "--base-url", BASE, epoch=1_702_900_000)
+    assert _guids(out) == guids  # the moved event keeps its guid, and so does every other
+    assert _version(out)[0] != version[0] and _version(out)[0] == _version(out)[1]
+
+
+def test_issue_17_conference_files_name_the_days_rooms_tracks_and_zone(tmp_path, write_events):
+    events = write_events("""
+        name: "Two days: a test"
+        url: https://example.org/schedule
+        timezone: Europe/Berlin
+        events:
+          - {id: open, title: Opening, kind: opening, date: 2024-03-30, start: "10:00", end: "10:30",
+             location: Hall A, track: Main, speakers: [{name: Ada, affiliation: Engines}],
+             links: [{title: Paper, url: "https://example.org/p.pdf"}], slides: "https://example.org/s.pdf"}
+          - {id: dst, title: After the change, date: 2024-03-31, start: "10:00", end: "11:15",
+             location: Room 2, track: Side, status: cancelled}
+    """)
+    out = tmp_path / "public"
+    build(events, out, "--no-state")
+    document = json.loads((out / "schedule.json").read_bytes())["schedule"]["conference"]
+    assert document["time_zone_name"] == "Europe/Berlin"
+    assert [(day["index"], day["date"], list(day["rooms"])) for day in document["days"]] == [
+        (1, "2024-03-30", ["Hall A"]), (2, "2024-03-31", ["Room 2"])
+    ]
+    assert [room["name"] for room in document["rooms"]] == ["Hall A", "Room 2"]
+    assert [track["name"] for track in document["tracks"]] == ["Main", "Side"]
+    (first,) = document["days"][0]["rooms"]["Hall A"]
+    (second,) = document["days"][1]["rooms"]["Room 2"]
+    # local times with the offset in force that day: CET before the change, CEST after
+    assert (first["date"], first["start"], first["duration"]) == ("2024-03-30T10:00:00+01:00", "10:00", "00:30")
+    assert (second["date"], second["end"], second["duration"]) == ("2024-03-31T10:00:00+02:00",
+                                                                  "2024-03-31T11:15:00+02:00", "01:15")
+    assert [person["name"] for person in first["persons"]] == ["Ada"]
+    assert first["links"] == [{"title": "Paper", "url": "https://example.org/p.pdf"}]
+    assert first["attachments"] == [{"title": "Slides", "url": "https://example.org/s.pdf", "type": "slides"}]
+    assert second["title"] == "[CANCELLED] After the change"
+    assert first["type"] == "opening"
+
+
+# -- served = exported ---------------------------------------------------------------------------
+
+APP_FILES = ("schedule.xml", "schedule.json", "subscribe.svg")
+
+
+def test_issue_17_served_and_exported_files_are_byte_identical(published):
+    events, out = published
+    app = create_app({"TESTING": True, "EVENTS_PATH": str(events), "BASE_URL": BASE, "RELOAD_SECONDS": None})
+    client = app.test_client()
+    for name in APP_FILES:
+        response = client.get(f"/{name}")
+        assert response.status_code == 200, name
+        assert response.get_data() == (out / name).read_bytes(), name
+    types = {name: client.get(f"/{name}").headers["Content-Type"] for name in APP_FILES}
+    assert types == {"schedule.xml": "application/xml; charset=utf-8", "schedule.json": "application/json",
+                     "subscribe.svg": "image/svg+xml"}
+
+
+def test_issue_17_the_page_links_the_conference_files(want_project, tmp_path):
+    out = tmp_path / "public"
+    build(want_project, out, "--base-url", BASE)
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "Use it in a conference app" in page
+    assert f'<a href="schedule.xml">{BASE}schedule.xml</a>' in page
+    assert f'<a href="schedule.json">{BASE}schedule.json</a>' in page
+
+
+# -- 2. a code to scan ---------------------------------------------------------------------------
+
+
+def decode_svg(svg: bytes, tmp_path: Path) -> list[str]:
+    """Every QR code zbarimg finds in ``svg``, rendered to PNG by rsvg-convert."""
+    rsvg = require("rsvg-convert", "apt-get install librsvg2-bin (tests/setup.sh)")
+    zbarimg = require("zbarimg", "apt-get install zbar-tools (tests/setup.sh)")
+    source, png = tmp_path / "code.svg", tmp_path / "code.png"
+    source.write_bytes(svg)
+    subprocess.run([rsvg, "--background-color=white", "-w", "600", str(source), "-o", str(png)], check=True,
+                   timeout=60)
+    found = subprocess.run([zbarimg, "--quiet", "--raw", str(png)], capture_output=True, timeout=60)
+    return found.stdout.decode("utf-8").splitlines()
+
+
+def test_issue_17_subscribe_svg_decodes_to_the_feed_url(want_project, tmp_path):
+    out = tmp_path / "public"
+    build(want_project, out, "--base-url", BASE)
+    svg = (out / "subscribe.svg").read_bytes()
+    assert decode_svg(svg, tmp_path) == [BASE + "calendar.ics"]
+    assert f">{BASE}calendar.ics</text>".encode() in svg  # written under the code, for those who type
+
+
+def test_issue_17_no_subscribe_svg_without_a_base_url(want_project, tmp_path):
+    out = tmp_path / "public"
+    build(want_project, out)
+    assert not (out / "subscribe.svg").exists()
+    assert (out / "schedule.xml").exists() and (out / "schedule.json").exists()
+
+
+def test_issue_17_the_page_shows_a_code_of_the_feed_url(want_project, tmp_path):
+    out = tmp_path / "public"
+    build(want_project, out, "--base-url", BASE)
+    page = (out / "index.html").read_text(encoding="utf-8")
+    inline = re.search(r'<figure class="qr-code" id="subscribe-qr">\s*(<svg.*?</svg>)', page, re.S)
+    assert inline is not None
+    standalone = inline[1].replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
+    assert decode_svg(standalone.encode(), tmp_path) == [BASE + "calendar.ics"]
+
+
+def test_issue_17_a_picked_feed_has_its_own_code(want_project, tmp_path):
+    app = create_app({"TESTING": True, "EVENTS_PATH": str(want_project), "RELOAD_SECONDS": None})
+    client = app.test_client()
+    response = client.get("/subscribe.svg?events=gainaru,panel&alarm=10", base_url="http://localhost:8080/want/")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "image/svg+xml"
+    assert decode_svg(response.get_data(), tmp_path) == [
+        "http://localhost:8080/want/calendar.ics?events=gainaru,panel&alarm=10"
+    ]
+    plain = client.get("/subscribe.svg", base_url="http://localhost:8080/want/")
+    assert decode_svg(plain.get_data(), tmp_path) == ["http://localhost:8080/want/calendar.ics"]
+    bad = client.get("/subscribe.svg?events=no-such-talk")
+    assert bad.status_code == 400 and b"no-such-talk" in bad.get_data()
