@@ -20,6 +20,8 @@ from pathlib import Path
 from .errors import CalfeedError
 from .ics import ContentCache
 from .load import load_calendar
+from .changes import ATOM_TYPE, dump_history, history_path, load_history, record
+from .conference import JSON_TYPE, XML_TYPE
 from .site import Site, build_site
 from .state import State, build_time, dump_state, load_state, revise
 
@@ -41,6 +43,9 @@ def static_headers(cache_seconds: int) -> bytes:
     lines = ["/calendar.ics", ics]
     for folder in OWNED_FOLDERS:
         lines += [f"/{folder}/*", ics + ("  Content-Disposition: attachment\n" if folder == "events" else "")]
+    # What apps and feed readers poll (issue 17): not every host knows .atom, and these follow the schedule.
+    for path, content_type in (("/changes.atom", ATOM_TYPE), ("/schedule.xml", XML_TYPE), ("/schedule.json", JSON_TYPE)):
+        lines += [path, f"  Content-Type: {content_type}\n  Cache-Control: public, max-age={cache_seconds}\n"]
     return "\n".join(lines).replace("\n\n", "\n").encode()
 
 
@@ -206,10 +211,15 @@ def build(
     state = load_state(state_path) if state_path is not None else State()
     out = Path(out_dir)
     cache: ContentCache = {}  # each event is serialized once, for its fingerprint and its bytes
+    history_text = None
     if state_path is not None:
-        revised = revise(calendar, state, now or build_time(), cache=cache)
+        moment = now or build_time()
+        revised = revise(calendar, state, moment, cache=cache)
+        # The history (what attendees saw, for changes.atom) lives beside the state file.
+        history = record(load_history(history_path(state_path)), calendar, moment)
+        history_text = dump_history(history)
         site = build_site(calendar, revisions=revised.revisions, changed=revised.state.changed, cache=cache, page=page,
-                          base_url=base_url)
+                          base_url=base_url, changes=history.changes)
         changed, cancelled, removed = revised.changed, revised.cancelled, revised.removed
         state_text = dump_state(revised.state)
     else:
@@ -220,6 +230,7 @@ def build(
     if check:
         files = plan_site(site, out, extra) if out.is_dir() else WriteReport(written=sorted(_bodies(site, extra)))
         stale = state_text is not None and _read(Path(state_path)) != state_text  # type: ignore[arg-type]
+        stale = stale or (history_text is not None and _read(history_path(state_path)) != history_text)  # type: ignore[arg-type]
         return BuildReport(count, changed, cancelled, removed, files, stale)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -232,6 +243,12 @@ def build(
                 write_file(Path(state_path), state_text.encode("utf-8"))  # type: ignore[arg-type]
             except OSError as err:
                 raise ExportError(f"cannot write the state file {state_path}: {err.strerror or err}") from None
+            state_changed = True
+        if history_text is not None and _read(history_path(state_path)) != history_text:  # type: ignore[arg-type]
+            try:
+                write_file(history_path(state_path), history_text.encode("utf-8"))  # type: ignore[arg-type]
+            except OSError as err:
+                raise ExportError(f"cannot write the history file: {err.strerror or err}") from None
             state_changed = True
         files = write_site(site, out, extra)
     return BuildReport(count, changed, cancelled, removed, files, state_changed)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from pathlib import Path
 
+from .changes import ATOM_TYPE, Change, History, history_path, load_history, record, to_atom
 from .conference import JSON_TYPE, XML_TYPE, to_conference_files
 from .ics import EPOCH, CompiledCalendar, ContentCache, Revision, compile_calendar
 from .load import load_calendar
@@ -66,6 +67,8 @@ class Site:
     #: Ids of events once published and since deleted (the state file's tombstones):
     #: a personal feed that names one skips it instead of failing.
     removed: frozenset[str] = frozenset()
+    #: The changes since first publication, newest first (changes.atom and the page).
+    changes: tuple[Change, ...] = ()
 
     @property
     def calendar(self) -> Calendar:
@@ -134,6 +137,7 @@ def build_site(
     page: Callable[[Site], bytes] | None = None,
     removed: frozenset[str] = frozenset(),
     base_url: str | None = None,
+    changes: tuple[Change, ...] = (),
 ) -> Site:
     """Compile ``calendar`` and lay out every resource it publishes.
 
@@ -147,6 +151,7 @@ def build_site(
         removed: Ids of events once published and since removed.
         base_url: The public URL of the site, when known: ``subscribe.svg`` needs it,
             and ``schedule.xml``/``schedule.json`` link each event's row on the page.
+        changes: The changes since first publication, newest first (``changes.atom``).
 
     Returns:
         The site.
@@ -165,10 +170,14 @@ def build_site(
     for feed in feeds:
         resources[feed.path] = Resource.make(compiled.feed(feed.event_ids, name=feed.title), ICS_TYPE, changed)
     resources.update(_app_resources(compiled, base_url, changed))
-    site = Site(compiled, resources, feeds, changed, removed)
+    base = base_url if base_url is None or base_url.endswith("/") else base_url + "/"
+    atom = to_atom(changes, calendar=calendar, base_url=base, updated=changed)
+    resources["changes.atom"] = Resource.make(atom, ATOM_TYPE, changes[0].at if changes else changed)
+    site = Site(compiled, resources, feeds, changed, removed, changes)
     if page is not None:
         html = page(site)
-        site = Site(compiled, {**resources, "index.html": Resource.make(html, HTML_TYPE, changed)}, feeds, changed, removed)
+        site = Site(compiled, {**resources, "index.html": Resource.make(html, HTML_TYPE, changed)}, feeds, changed, removed,
+                    changes)
     return site
 
 
@@ -206,9 +215,11 @@ def load_site(
     modified = dt.datetime.fromtimestamp(int(Path(events_path).stat().st_mtime), dt.timezone.utc)
     revised = revise(calendar, state, modified, cache=cache)
     removed = frozenset(uid.split("@", 1)[0] for uid, entry in revised.state.events.items() if entry.removed)
+    # What a build would record now; after the build, the history file already holds it.
+    history = record(load_history(history_path(state_path)), calendar, modified) if state_path else History()
     return build_site(
         calendar, revisions=revised.revisions, changed=revised.state.changed, cache=cache, page=page, removed=removed,
-        base_url=base_url,
+        base_url=base_url, changes=history.changes,
     )
 
 

@@ -7,6 +7,7 @@ with a real QR decoder (zbarimg); everything is compared served against exported
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -16,11 +17,13 @@ import warnings
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import feedparser
 import jsonschema
 import pytest
 import xmlschema
 from click.testing import CliRunner
 
+from calfeed.changes import KEEP_CHANGES, KEEP_DAYS, Change, History, dump_history, parse_history, record
 from calfeed.cli import cli
 from calfeed.importers import LossyImport, import_frab
 from calfeed.load import parse_calendar
@@ -213,7 +216,7 @@ def test_issue_17_conference_files_name_the_days_rooms_tracks_and_zone(tmp_path,
 
 # -- served = exported ---------------------------------------------------------------------------
 
-APP_FILES = ("schedule.xml", "schedule.json", "subscribe.svg")
+APP_FILES = ("schedule.xml", "schedule.json", "subscribe.svg", "changes.atom")
 
 
 def test_issue_17_served_and_exported_files_are_byte_identical(published):
@@ -226,7 +229,7 @@ def test_issue_17_served_and_exported_files_are_byte_identical(published):
         assert response.get_data() == (out / name).read_bytes(), name
     types = {name: client.get(f"/{name}").headers["Content-Type"] for name in APP_FILES}
     assert types == {"schedule.xml": "application/xml; charset=utf-8", "schedule.json": "application/json",
-                     "subscribe.svg": "image/svg+xml"}
+                     "subscribe.svg": "image/svg+xml", "changes.atom": "application/atom+xml; charset=utf-8"}
 
 
 def test_issue_17_the_page_links_the_conference_files(want_project, tmp_path):
@@ -266,6 +269,8 @@ def test_issue_17_no_subscribe_svg_without_a_base_url(want_project, tmp_path):
     build(want_project, out)
     assert not (out / "subscribe.svg").exists()
     assert (out / "schedule.xml").exists() and (out / "schedule.json").exists()
+    headers = (out / "_headers").read_text(encoding="utf-8")
+    assert "/changes.atom\n  Content-Type: application/atom+xml; charset=utf-8\n" in headers
 
 
 def test_issue_17_the_page_shows_a_code_of_the_feed_url(want_project, tmp_path):
@@ -290,3 +295,109 @@ def test_issue_17_a_picked_feed_has_its_own_code(want_project, tmp_path):
     assert decode_svg(plain.get_data(), tmp_path) == ["http://localhost:8080/want/calendar.ics"]
     bad = client.get("/subscribe.svg?events=no-such-talk")
     assert bad.status_code == 400 and b"no-such-talk" in bad.get_data()
+
+
+# -- 3. a feed of changes ------------------------------------------------------------------------
+
+ROOM = "Room 243-245, NeurIPS 2023 venue (New Orleans Ernest N. Morial Convention Center), New Orleans, USA"
+
+
+def edit(events: Path, old: str, new: str) -> None:
+    text = events.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    events.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def atom(out: Path) -> feedparser.FeedParserDict:
+    parsed = feedparser.parse((out / "changes.atom").read_bytes())
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    return parsed
+
+
+def test_issue_17_moving_one_talk_adds_exactly_one_atom_entry(want_project, tmp_path):
+    out = tmp_path / "public"
+    build(want_project, out, "--base-url", BASE, epoch=1_702_684_800)
+    assert atom(out).entries == []  # first publication: nothing has changed yet
+
+    edit(want_project, 'start: "16:00"\n    end: "16:50"', 'start: "16:10"\n    end: "17:00"')
+    build(want_project, out, "--base-url", BASE, epoch=1_702_720_800)
+    (entry,) = atom(out).entries
+    assert entry.title == f"Panel Discussion: moved from 16:00 to 16:10, {ROOM}"
+    assert entry.summary == f"moved from 16:00 to 16:10, {ROOM}"
+    assert entry.link == BASE + "#event-panel"
+    assert entry.updated == "2023-12-16T10:00:00+00:00"
+    first_id, first_bytes = entry.id, (out / "changes.atom").read_bytes()
+
+    build(want_project, out, "--base-url", BASE, epoch=1_702_730_000)  # nothing edited
+    assert (out / "changes.atom").read_bytes() == first_bytes
+
+    edit(want_project, 'title: Lunch\n', 'title: Lunch\n    status: cancelled\n')
+    build(want_project, out, "--base-url", BASE, epoch=1_702_740_000)
+    entries = atom(out).entries
+    assert [(item.summary, item.id) for item in entries] == [("cancelled", entries[0].id), (entry.summary, first_id)]
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert '<a href="#event-lunch">Lunch</a>: cancelled' in page
+    assert f'<a href="#event-panel">Panel Discussion</a>: moved from 16:00 to 16:10, {ROOM}' in page
+
+
+def test_issue_17_a_move_rewrites_one_line_of_the_history(want_project, tmp_path):
+    out = tmp_path / "public"
+    build(want_project, out, epoch=1_702_684_800)
+    history = want_project.with_name("events.history.yaml")
+    before = history.read_text(encoding="utf-8").splitlines()
+    edit(want_project, 'start: "16:00"\n    end: "16:50"', 'start: "16:10"\n    end: "17:00"')
+    build(want_project, out, epoch=1_702_720_800)
+    after = history.read_text(encoding="utf-8").splitlines()
+    removed, added = set(before) - set(after), set(after) - set(before)
+    assert sorted(line.split(":", 1)[0] for line in removed) == ['  "panel@want-ai-hpc.github.io"', "changes"]
+    assert sorted(line.split(":", 1)[0] for line in added) == ['  "panel@want-ai-hpc.github.io"', "  - {\"at\"",
+                                                                "changes"]
+
+
+def test_issue_17_changes_say_what_happened_in_words(tmp_path, write_events):
+    head = """
+        name: Words
+        url: https://example.org/schedule
+        timezone: Europe/Berlin
+        date: 2024-05-04
+        location: Hall A
+        events:
+          - {id: keep, title: Keeps its place, start: "09:00", end: "10:00"}
+    """
+    events = write_events(head + """
+          - {id: room, title: Changes room, start: "10:00", end: "11:00"}
+          - {id: gone, title: Goes away, start: "11:00", end: "12:00"}
+          - {id: longer, title: Gets longer, start: "12:00", end: "13:00"}
+          - {id: nextday, title: Moves a day, start: "14:00", end: "15:00"}
+    """)
+    out = tmp_path / "public"
+    build(events, out, epoch=1_714_800_000)
+    write_events(head + """
+          - {id: room, title: Changes room, start: "10:00", end: "11:00", location: Room 2}
+          - {id: longer, title: Gets longer, start: "12:00", end: "13:30"}
+          - {id: nextday, title: Moves a day, date: 2024-05-05, start: "14:00", end: "15:00"}
+          - {id: new, title: Just added, start: "16:00", end: "16:30"}
+    """)
+    build(events, out, epoch=1_714_810_000)
+    assert sorted(entry.title for entry in atom(out).entries) == sorted([
+        "Changes room: room changed to Room 2 (was Hall A)",
+        "Gets longer: now ends at 13:30 (was 13:00)",
+        "Moves a day: moved from Sat 4 May 14:00 to Sun 5 May 14:00, Hall A",
+        "Just added: added: Sat 4 May 16:00–16:30, Hall A",
+        "Goes away: removed from the schedule (was Sat 4 May 11:00, Hall A)",
+    ])
+    assert len({entry.id for entry in atom(out).entries}) == 5
+
+
+def test_issue_17_history_is_bounded(want):
+    at = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+    old = [Change(at - dt.timedelta(days=KEEP_DAYS + 1), "x@example.org", "Old", "cancelled")]
+    recent = [Change(at - dt.timedelta(minutes=n), f"e{n}@example.org", "Recent", "cancelled")
+              for n in range(1, KEEP_CHANGES + 10)]
+    history = parse_history(dump_history(History({}, (*recent, *old), True)))
+    assert len(history.changes) == KEEP_CHANGES + 10  # the file keeps what it was given
+    recorded = record(history, want, at)  # every event is new to this history: 23 "added" entries
+    assert len(recorded.changes) == KEEP_CHANGES
+    assert all(change.at >= at - dt.timedelta(days=KEEP_DAYS) for change in recorded.changes)
+    assert [change.text[:6] for change in recorded.changes[:23]] == ["added:"] * 23

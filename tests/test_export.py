@@ -80,7 +80,7 @@ def test_export_changing_one_event_changes_only_its_files_and_sequence(project):
     after = snapshot(out)
     changed = sorted(path for path in after if after[path] != before.get(path))
     assert changed == [
-        "calendar.ics", "days/2023-12-16.ics", "events/closing.ics", "kinds/closing.ics",
+        "calendar.ics", "changes.atom", "days/2023-12-16.ics", "events/closing.ics", "kinds/closing.ics",
         "schedule.json", "schedule.xml",
     ]
     closing = vevent(out / "events/closing.ics")
@@ -137,7 +137,7 @@ def test_export_check_reports_a_stale_site(project):
     edit(project, "title: Lunch\n", "title: Lunch (provided)\n")
     code, output = build(project, "--check", epoch=1_702_742_400)
     assert code == 1
-    assert output == (f"Error: {project / 'public'}/ is out of date: calendar.ics, days/2023-12-16.ics, "
+    assert output == (f"Error: {project / 'public'}/ is out of date: calendar.ics, changes.atom, days/2023-12-16.ics, "
                       "events/lunch.ics, kinds/break.ics, schedule.json, schedule.xml, state file\n")
     assert "Lunch (provided)" not in (project / "public/events/lunch.ics").read_text(encoding="utf-8")
 
@@ -178,8 +178,9 @@ def test_export_stray_file_in_an_event_folder_is_refused_cleanly(project):
     # sorts before it is new and complete, everything else is as it was
     after = {path: (project / "public" / path).read_bytes() for path in before}
     rewritten = sorted(path for path in before if after[path] != before[path][0])
-    assert rewritten == ["calendar.ics", "days/2023-12-16.ics", "events/lunch.ics"]
-    for path in rewritten:
+    assert rewritten == ["calendar.ics", "changes.atom", "days/2023-12-16.ics", "events/lunch.ics"]
+    assert "Lunch (provided)" in after.pop("changes.atom").decode()
+    for path in rewritten[:1] + rewritten[2:]:
         assert "Lunch (provided)" in icalendar.Calendar.from_ical(after[path]).to_ical().decode()
 
 

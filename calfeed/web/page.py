@@ -21,6 +21,8 @@ from .reload import Snapshot
 PACKAGE = "calfeed"
 #: Pages rendered from the request's own base URL kept per site (the Host header is the client's to choose).
 MAX_PAGES = 8
+#: How many of the newest changes the page lists (changes.atom has them all).
+LATEST_CHANGES = 5
 #: Google and Outlook refuse long "add event" links (414): the details text stays under this.
 MAX_DETAILS = 500
 
@@ -65,6 +67,14 @@ class _Day:
     #: The room of every event of the day, when they share one (then no row repeats it).
     location: str | None
     rows: tuple[_Row, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    when: str
+    title: str
+    text: str
+    event_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +255,11 @@ def page_context(site: Site, *, base_url: str, dynamic: bool = True) -> dict[str
         "dynamic": dynamic,
         "qr": Markup(qr_inline(feed_url, label=f"QR code of the feed URL {feed_url}")),
         "apps": {"xml": base + "schedule.xml", "json": base + "schedule.json"},
+        "latest_changes": [
+            _Change(f"{change.at:%Y-%m-%d %H:%M} UTC", change.title, change.text, change.event_id)
+            for change in site.changes[:LATEST_CHANGES]
+        ],
+        "changes_url": base + "changes.atom",
     }
 
 

@@ -1,0 +1,346 @@
+"""The feed of changes: what moved since the schedule was first published, as Atom (RFC 4287).
+
+Feed readers and chat bots announce each entry, so each one says in words what
+an attendee needs to know ("moved from 14:00 to 15:30, Room 243"). To say what
+an event was before, calfeed keeps a history file beside the state file
+(``events.history.yaml``):
+
+- ``seen:`` one line per event, sorted by UID: what attendees last saw of it
+  (title, times, zone, room, status). A build rewrites only the lines of the
+  events that changed, so two people editing different events merge cleanly.
+- ``changes:`` one line per change, newest first. Kept for 180 days after the
+  newest change and at most the 500 newest (``KEEP_DAYS``, ``KEEP_CHANGES``):
+  enough for a conference's whole run-up, and the file stays small.
+
+The first build that finds no history file records what is published and no
+change: the feed starts empty at first publication. Times, ids and bytes come
+from the history file, never from the clock of the process that serves them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
+
+from .ics import EPOCH
+from .load import parse_yaml
+from .model import Calendar, Slot, resolve
+from .state import StateFileError
+
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
+#: Changes older than this, counted back from the newest one, are dropped from the history.
+KEEP_DAYS = 180
+#: At most this many changes are kept (the newest).
+KEEP_CHANGES = 500
+
+_HEADER = f"""\
+# calfeed history: what attendees last saw of each event (seen:, one line per event)
+# and every change since the schedule was first published (changes:, newest first),
+# for changes.atom. calfeed build updates it; commit it beside events.yaml. Changes
+# older than {KEEP_DAYS} days before the newest one, and beyond the newest {KEEP_CHANGES}, are dropped.
+"""
+_ENTRIES = uuid.uuid5(uuid.NAMESPACE_URL, "urn:calfeed:change")
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """What attendees saw of one event: the fields a change is told by."""
+
+    title: str
+    start: dt.datetime
+    end: dt.datetime
+    location: str | None
+    status: str
+
+    @classmethod
+    def of(cls, slot: Slot) -> Seen:
+        return cls(slot.event.title, slot.start, slot.end, slot.location, slot.event.status.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One entry of the feed: when it was published, which event, and what changed in words."""
+
+    at: dt.datetime
+    uid: str
+    title: str
+    text: str
+
+    @property
+    def event_id(self) -> str:
+        return self.uid.split("@", 1)[0]
+
+    @property
+    def id(self) -> str:
+        """A stable entry id: the same change keeps it on every build and every host."""
+        return f"urn:uuid:{uuid.uuid5(_ENTRIES, f'{self.uid} {_stamp(self.at)} {self.text}')}"
+
+
+@dataclass(frozen=True)
+class History:
+    """The history file: what was seen of each event, and the changes, newest first."""
+
+    seen: Mapping[str, Seen] = field(default_factory=dict)
+    changes: tuple[Change, ...] = ()
+    #: False when there was no history file: the next record is the first publication.
+    known: bool = False
+
+
+def history_path(state_path: str | Path) -> Path:
+    """``events.state.yaml`` -> ``events.history.yaml`` beside it."""
+    path = Path(state_path)
+    name = path.name.removesuffix(".state.yaml") if path.name.endswith(".state.yaml") else path.stem
+    return path.with_name(f"{name}.history.yaml")
+
+
+def _stamp(value: dt.datetime) -> str:
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _local(value: dt.datetime) -> str:
+    return value.replace(tzinfo=None).isoformat()
+
+
+def _seen_line(uid: str, seen: Seen) -> str:
+    values = {
+        "title": seen.title,
+        "start": _local(seen.start),
+        "end": _local(seen.end),
+        "tz": getattr(seen.start.tzinfo, "key", "UTC"),
+        "location": seen.location,
+        "status": seen.status,
+    }
+    # JSON flow mappings are YAML too, and quote every string whatever it holds.
+    return f"  {json.dumps(uid)}: {json.dumps(values, ensure_ascii=False)}"
+
+
+def _change_line(change: Change) -> str:
+    values = {"at": _stamp(change.at), "uid": change.uid, "title": change.title, "text": change.text}
+    return f"  - {json.dumps(values, ensure_ascii=False)}"
+
+
+def dump_history(history: History) -> str:
+    """The history as text: a header, one line per event seen, one line per change."""
+    lines = [_HEADER.rstrip("\n"), "seen:" if history.seen else "seen: {}"]
+    lines += [_seen_line(uid, history.seen[uid]) for uid in sorted(history.seen)]
+    lines.append("changes:" if history.changes else "changes: []")
+    lines += [_change_line(change) for change in history.changes]
+    return "\n".join(lines) + "\n"
+
+
+def _text(entry: Mapping[str, Any], key: str, where: str, *, optional: bool = False) -> Any:
+    value = entry.get(key)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise StateFileError(f"{where}.{key}: expected text, got {value!r}")
+    return value
+
+
+def _instant(value: str, where: str) -> dt.datetime:
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise StateFileError(f"{where}: {value!r} is not a UTC time such as 2023-12-16T14:00:00Z")
+    return parsed.astimezone(dt.timezone.utc)
+
+
+def _seen(entry: Any, where: str) -> Seen:
+    if not isinstance(entry, dict):
+        raise StateFileError(f"{where}: expected {{title, start, end, tz, location, status}}")
+    try:
+        zone = zoneinfo.ZoneInfo(_text(entry, "tz", where))
+        start = dt.datetime.fromisoformat(_text(entry, "start", where)).replace(tzinfo=zone)
+        end = dt.datetime.fromisoformat(_text(entry, "end", where)).replace(tzinfo=zone)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError) as err:
+        raise StateFileError(f"{where}: {err}") from None
+    return Seen(_text(entry, "title", where), start, end, _text(entry, "location", where, optional=True),
+                _text(entry, "status", where))
+
+
+def parse_history(text: str, *, source: str = "history") -> History:
+    """Parse the text of a history file.
+
+    Raises:
+        StateFileError: The text is not a history file.
+    """
+    try:
+        data = parse_yaml(text) or {}
+    except Exception as err:  # the YAML library's errors, whatever their class
+        raise StateFileError(f"{source}: not readable YAML: {err}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("seen") or {}, dict) \
+            or not isinstance(data.get("changes") or [], list):
+        raise StateFileError(f"{source}: expected a mapping 'seen' and a list 'changes'")
+    seen = {str(uid): _seen(entry, f"{source}: seen.{uid}") for uid, entry in (data.get("seen") or {}).items()}
+    changes = []
+    for index, entry in enumerate(data.get("changes") or []):
+        where = f"{source}: changes[{index}]"
+        if not isinstance(entry, dict):
+            raise StateFileError(f"{where}: expected {{at, uid, title, text}}")
+        changes.append(Change(_instant(_text(entry, "at", where), f"{where}.at"), _text(entry, "uid", where),
+                              _text(entry, "title", where), _text(entry, "text", where)))
+    return History(seen, tuple(changes), True)
+
+
+def load_history(path: str | Path) -> History:
+    """Read a history file; a missing file is no history (the next build is the first publication)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return History()
+    except (OSError, UnicodeDecodeError) as err:
+        raise StateFileError(f"{path}: cannot read the history file: {err}") from None
+    return parse_history(text, source=str(path))
+
+
+def _when(moment: dt.datetime, *, day: bool) -> str:
+    return f"{moment:%a} {moment.day} {moment:%b %H:%M}" if day else f"{moment:%H:%M}"
+
+
+def _where(location: str | None) -> str:
+    return location or "no room"
+
+
+def describe(before: Seen | None, after: Seen | None) -> str | None:
+    """What changed from ``before`` to ``after`` in words, or None when nothing an attendee sees did.
+
+    Args:
+        before: The event as attendees saw it (None: it is new).
+        after: The event now (None: it was removed).
+
+    Returns:
+        Such as ``moved from 14:00 to 15:30, Room 243``.
+    """
+    if after is None:
+        assert before is not None
+        return f"removed from the schedule (was {_when(before.start, day=True)}, {_where(before.location)})"
+    if before is None:
+        return f"added: {_when(after.start, day=True)}–{_when(after.end, day=False)}, {_where(after.location)}"
+    parts = []
+    if after.status != before.status:
+        parts.append({"cancelled": "cancelled", "tentative": "now tentative"}.get(
+            after.status, "no longer cancelled" if before.status == "cancelled" else "confirmed"))
+    # Local times in the event's own zone; the date as well when it is not the same day.
+    old_start, old_end = before.start.astimezone(after.start.tzinfo), before.end.astimezone(after.end.tzinfo)
+    day = old_start.date() != after.start.date()
+    moved = after.start != before.start
+    if moved and after.end - after.start == before.end - before.start:
+        parts.append(f"moved from {_when(old_start, day=day)} to {_when(after.start, day=day)}")
+    elif moved and after.end == before.end:
+        parts.append(f"now starts at {_when(after.start, day=day)} (was {_when(old_start, day=day)})")
+    elif moved:
+        day = day or old_end.date() != after.end.date() or after.start.date() != after.end.date()
+        parts.append(f"moved from {_when(old_start, day=day)}–{_when(old_end, day=day)} "
+                     f"to {_when(after.start, day=day)}–{_when(after.end, day=day)}")
+    elif after.end != before.end:
+        day = old_end.date() != after.end.date()
+        parts.append(f"now ends at {_when(after.end, day=day)} (was {_when(old_end, day=day)})")
+    if after.location != before.location:
+        parts.append(f"room changed to {_where(after.location)} (was {_where(before.location)})")
+    elif moved and after.location:
+        parts[-1] += f", {after.location}"
+    if after.title != before.title:
+        parts.append(f"renamed (was \u201c{before.title}\u201d)")
+    return "; ".join(parts) or None
+
+
+def record(history: History, calendar: Calendar, now: dt.datetime) -> History:
+    """Compare ``calendar`` with what attendees saw, and add an entry per changed event.
+
+    Args:
+        history: The history file's content.
+        calendar: The schedule as it is now.
+        now: When this build publishes the changes (the entries' time).
+
+    Returns:
+        The new history: what is seen now, this build's changes in schedule order
+        before the older ones, within the bounds of ``KEEP_DAYS`` and ``KEEP_CHANGES``.
+    """
+    now = now.astimezone(dt.timezone.utc).replace(microsecond=0)
+    slots = resolve(calendar)
+    current = {slot.uid: Seen.of(slot) for slot in slots}
+    if not history.known:
+        return History(current, (), True)  # first publication: nothing has changed yet
+    new = []
+    for uid, seen in current.items():
+        text = describe(history.seen.get(uid), seen)
+        if text:
+            new.append(Change(now, uid, seen.title, text))
+    for uid in sorted(set(history.seen) - set(current)):
+        before = history.seen[uid]
+        new.append(Change(now, uid, before.title, describe(before, None) or "removed"))
+    if not new:
+        return History(current, history.changes, True)
+    changes = (*new, *history.changes)
+    newest = max(change.at for change in changes)
+    kept = tuple(change for change in changes if change.at >= newest - dt.timedelta(days=KEEP_DAYS))
+    return History(current, kept[:KEEP_CHANGES], True)
+
+
+def to_atom(
+    changes: Iterable[Change], *, calendar: Calendar, base_url: str | None, updated: dt.datetime
+) -> bytes:
+    """The Atom feed of ``changes``, newest first.
+
+    Args:
+        changes: The changes, newest first.
+        calendar: The schedule (the feed's title, author and id).
+        base_url: The public URL of the site, for links to the page and to the feed itself.
+        updated: The feed's time when there is no change yet (the schedule's last change).
+
+    Returns:
+        The feed as UTF-8 XML; the same changes give the same bytes.
+    """
+    changes = list(changes)
+    site = base_url or calendar.url
+    feed = FeedGenerator()
+    feed.id(f"urn:uuid:{uuid.uuid5(_ENTRIES, 'feed ' + calendar.uid_domain + ' ' + calendar.name)}")
+    feed.title(f"{calendar.name}: schedule changes")
+    feed.subtitle("Every change to the schedule since it was first published: times, rooms, cancellations.")
+    feed.author({"name": calendar.name})
+    if base_url:
+        feed.link(href=f"{base_url}changes.atom", rel="self")
+    if site:
+        feed.link(href=site, rel="alternate")
+    feed.generator("calfeed")
+    # Set every date: feedgen would take the clock's time for any left out.
+    feed.updated(changes[0].at if changes else (updated if updated > EPOCH else EPOCH))
+    for change in changes:
+        entry = feed.add_entry(order="append")
+        entry.id(change.id)
+        entry.title(f"{change.title}: {change.text}")
+        entry.updated(change.at)
+        entry.published(change.at)
+        entry.content(change.text, type="text")  # RFC 4287: content, or an alternate link
+        if base_url:
+            entry.link(href=f"{base_url}#event-{change.event_id}")
+    body: bytes = feed.atom_str(pretty=True, encoding="UTF-8")
+    return body
+
+
+__all__ = [
+    "ATOM_TYPE",
+    "KEEP_CHANGES",
+    "KEEP_DAYS",
+    "Change",
+    "History",
+    "Seen",
+    "describe",
+    "dump_history",
+    "history_path",
+    "load_history",
+    "parse_history",
+    "record",
+    "to_atom",
+]
