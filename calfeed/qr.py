@@ -12,13 +12,24 @@ from xml.sax.saxutils import escape
 
 import segno
 
+from .errors import CalfeedError
+
 SVG_TYPE = "image/svg+xml"
 #: Modules of white around the code; decoders need four.
 BORDER = 4
 
 
+class QRCodeError(CalfeedError, ValueError):
+    """A URL too long for any QR code."""
+
+
 def _code(url: str) -> segno.QRCode:
-    return segno.make_qr(url, error="m", boost_error=False)
+    try:
+        return segno.make_qr(url, error="m", boost_error=False)
+    except segno.DataOverflowError:
+        raise QRCodeError(
+            f"a URL of {len(url.encode())} bytes is too long for a QR code (at most 2331 at this error correction)"
+        ) from None
 
 
 def qr_svg(url: str, *, caption: str | None = None) -> bytes:
@@ -31,6 +42,9 @@ def qr_svg(url: str, *, caption: str | None = None) -> bytes:
 
     Returns:
         A standalone SVG document (UTF-8), white background, scalable to any size.
+
+    Raises:
+        QRCodeError: The URL does not fit in a QR code.
     """
     code = _code(url)
     size = code.symbol_size(scale=1, border=BORDER)[0]
@@ -66,4 +80,4 @@ def qr_inline(url: str, *, label: str) -> str:
     svg: str = _code(url).svg_inline(scale=4, border=BORDER, dark="#000", light="#fff", svgclass="qr")
     return svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label, {chr(34): "&quot;"})}" ', 1)
 
-__all__ = ["BORDER", "SVG_TYPE", "qr_inline", "qr_svg"]
+__all__ = ["BORDER", "SVG_TYPE", "QRCodeError", "qr_inline", "qr_svg"]

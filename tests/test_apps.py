@@ -401,3 +401,19 @@ def test_issue_17_history_is_bounded(want):
     assert len(recorded.changes) == KEEP_CHANGES
     assert all(change.at >= at - dt.timedelta(days=KEEP_DAYS) for change in recorded.changes)
     assert [change.text[:6] for change in recorded.changes[:23]] == ["added:"] * 23
+
+
+def test_issue_17_a_feed_url_too_long_for_a_code_is_refused_cleanly(want_project, tmp_path):
+    app = create_app({"TESTING": True, "EVENTS_PATH": str(want_project), "RELOAD_SECONDS": None})
+    client = app.test_client()
+    ids = ",".join(["contributed-talks"] * 150)  # 2,700 bytes: valid for a feed, too long for a QR code
+    response = client.get(f"/subscribe.svg?events={ids}")
+    assert response.status_code == 400
+    assert b"too long for a QR code" in response.get_data()
+    long_host = "http://localhost/" + "p" * 2400 + "/"
+    page = client.get("/", base_url=long_host)
+    assert page.status_code == 200 and b'id="subscribe-qr"' not in page.get_data()
+    result = CliRunner().invoke(cli, ["build", str(want_project), "--out", str(tmp_path / "public"),
+                                      "--base-url", long_host])
+    assert result.exit_code == 1 and result.output.startswith("Error: a URL of ")
+    assert "Traceback" not in result.output

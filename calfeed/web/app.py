@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
-from werkzeug.exceptions import HTTPException, RequestURITooLarge
+from werkzeug.exceptions import BadRequest, HTTPException, RequestURITooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as BaseResponse
 
+from ..changes import history_path
 from ..ics import ContentCache
+from ..qr import QRCodeError
 from ..site import Site, load_site
 from ..state import default_state_path
 from .feeds import _FILTERS, MAX_QUERY_BYTES, _calendar_resource, select_events
@@ -84,7 +86,10 @@ def subscribe_code() -> Response:
         if len(request.query_string) > MAX_QUERY_BYTES:
             raise RequestURITooLarge(f"the query string is longer than {MAX_QUERY_BYTES} bytes.")
         select_events(snapshot.site, request.args)  # the same checks as the feed: a bad query is a 400
-    resource = _code_resource(snapshot, picked=picked)
+    try:
+        resource = _code_resource(snapshot, picked=picked)
+    except QRCodeError as err:
+        raise BadRequest(str(err)) from None
     return send_resource(snapshot, resource, keep_gzip=not picked)
 
 
@@ -168,7 +173,7 @@ def init_app(app: Flask) -> None:
     app.extensions["calfeed"] = Holder(
         events_path,
         build=build,
-        watched=(events_path,) if state_path is None else (events_path, state_path),
+        watched=(events_path,) if state_path is None else (events_path, state_path, history_path(state_path)),
         cache_seconds=None if config["CACHE_SECONDS"] is None else int(config["CACHE_SECONDS"]),
         reload_seconds=None if reload_seconds is None or float(reload_seconds) < 0 else float(reload_seconds),
         gzip=_flag(config["GZIP"]),

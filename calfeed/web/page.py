@@ -13,7 +13,7 @@ from flask import Flask, current_app, has_app_context, render_template, request
 from markupsafe import Markup
 
 from ..model import Slot, Status
-from ..qr import SVG_TYPE, qr_inline, qr_svg
+from ..qr import SVG_TYPE, QRCodeError, qr_inline, qr_svg
 from ..site import HTML_TYPE, Feed, Resource, Site
 from .reload import Snapshot
 
@@ -253,7 +253,7 @@ def page_context(site: Site, *, base_url: str, dynamic: bool = True) -> dict[str
         "event_count": len(site.compiled.slots),
         "changed": site.changed if site.changed.year > 1970 else None,
         "dynamic": dynamic,
-        "qr": Markup(qr_inline(feed_url, label=f"QR code of the feed URL {feed_url}")),
+        "qr": _qr(feed_url),
         "apps": {"xml": base + "schedule.xml", "json": base + "schedule.json"},
         "latest_changes": [
             _Change(f"{change.at:%Y-%m-%d %H:%M} UTC", change.title, change.text, change.event_id)
@@ -261,6 +261,14 @@ def page_context(site: Site, *, base_url: str, dynamic: bool = True) -> dict[str
         ],
         "changes_url": base + "changes.atom",
     }
+
+
+def _qr(feed_url: str) -> Markup | None:
+    # A base URL too long for a QR code (a Host header can be long) leaves the code out, not the page.
+    try:
+        return Markup(qr_inline(feed_url, label=f"QR code of the feed URL {feed_url}"))
+    except QRCodeError:
+        return None
 
 
 def _hours(interval: dt.timedelta) -> str:
