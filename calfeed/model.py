@@ -66,7 +66,9 @@ class Status(StrEnum):
 
 _ID = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,78}[a-z0-9])?")
 _TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters, and what no XML document can hold (schedule.xml, changes.atom):
+# U+FFFE, U+FFFF and lone surrogates.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 
 
 def _error(kind: str, message: str, **context: Any) -> PydanticCustomError:
@@ -78,7 +80,7 @@ def _check_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise _error("url_scheme", "{value!r} is not an http or https URL", value=value)
-    if re.search(r"[\s\x00-\x1f\x7f]", value):
+    if re.search("[\\s\x00-\x1f\x7f\ufffe\uffff\ud800-\udfff]", value):
         raise _error("url_space", "{value!r} is not a URL: it contains spaces or control characters", value=value)
     return value
 

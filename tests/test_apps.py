@@ -417,3 +417,31 @@ def test_issue_17_a_feed_url_too_long_for_a_code_is_refused_cleanly(want_project
                                       "--base-url", long_host])
     assert result.exit_code == 1 and result.output.startswith("Error: a URL of ")
     assert "Traceback" not in result.output
+
+
+def test_issue_17_hostile_text_stays_text_in_every_app_file(tmp_path, write_events):
+    hostile = 'Talk\\uFFFE\\uFFFF </title><script>alert(1)</script> & ]]> \\"quoted\\" <![CDATA[x]]>'
+    events = write_events(f"""
+        name: "Hostile \\uFFFF"
+        url: https://example.org/schedule
+        timezone: Europe/Berlin
+        date: 2024-05-04
+        events:
+          - {{id: evil, title: "{hostile}", start: "09:00", end: "10:00", location: "Room <1> & 2",
+             speakers: ["A <b>bold</b> name"], abstract: "line 1\\n\\nline 2 <i>&amp;</i>"}}
+    """)
+    out = tmp_path / "public"
+    build(events, out, epoch=1_714_800_000)
+    text = events.read_text(encoding="utf-8")
+    events.write_text(text.replace('start: "09:00", end: "10:00"', 'start: "09:30", end: "10:30"'), encoding="utf-8")
+    build(events, out, "--base-url", BASE, epoch=1_714_810_000)
+    xsd = xmlschema.XMLSchema(shared(*SCHEMAS, "schedule.xml.xsd"))
+    assert [str(error.reason) for error in xsd.iter_errors(str(out / "schedule.xml"))] == []
+    (entry,) = atom(out).entries
+    title = "Talk </title><script>alert(1)</script> & ]]> \"quoted\" <![CDATA[x]]>"
+    assert entry.title == f"{title}: moved from 09:00 to 09:30, Room <1> & 2"
+    for name in ("schedule.xml", "schedule.json"):
+        back = parse_calendar(import_frab((out / name).read_bytes(), source=name), source=name)
+        (event,) = back.events
+        assert (event.title, event.location, [s.name for s in event.speakers]) == (
+            title, "Room <1> & 2", ["A <b>bold</b> name"])
