@@ -295,7 +295,7 @@ def _json_document(schedule: _Schedule, version: str) -> dict[str, Any]:
     })
     return {
         "$schema": JSON_SCHEMA,
-        "generator": {"name": GENERATOR},
+        "generator": {"name": GENERATOR, "system": schedule.calendar.uid_domain},
         "schedule": {"version": version, "base_url": web_uri(schedule.base_url), "conference": conference},
     }
 
@@ -390,7 +390,8 @@ def to_schedule_xml(compiled: CompiledCalendar, *, base_url: str | None = None) 
 def _xml(schedule: _Schedule, version: str, base_url: str | None) -> bytes:
     calendar = schedule.calendar
     root = ET.Element("schedule")
-    _sub(root, "generator", name=GENERATOR)
+    # system: "instance host" in the XSD; calfeed's is its UID domain, so a re-import keeps the UIDs.
+    _sub(root, "generator", name=GENERATOR, system=calendar.uid_domain)
     if base_url:
         _sub(root, "url", schedule.base_url + "schedule.xml")
     _sub(root, "version", version)

@@ -142,7 +142,8 @@ def test_issue_17_schedule_round_trips_through_import_frab(published, name):
         if _fields(before[event_id], iri=iri) != _fields(after[event_id], iri=iri)
     }
     assert mismatched == {}
-    assert back.name == original.name and back.timezone == original.timezone
+    assert (back.name, back.timezone, back.url) == (original.name, original.timezone, original.url)
+    assert {slot.uid for slot in after.values()} == {slot.uid for slot in before.values()}  # the same UIDs
 
 
 def _guids(out: Path) -> dict[str, str]:
@@ -184,6 +185,7 @@ def test_issue_17_conference_files_name_the_days_rooms_tracks_and_zone(tmp_path,
     events = write_events("""
         name: "Two days: a test"
         url: https://example.org/schedule
+        domain: talks.example.net
         timezone: Europe/Berlin
         events:
           - {id: open, title: Opening, kind: opening, date: 2024-03-30, start: "10:00", end: "10:30",
@@ -212,6 +214,9 @@ def test_issue_17_conference_files_name_the_days_rooms_tracks_and_zone(tmp_path,
     assert first["attachments"] == [{"title": "Slides", "url": "https://example.org/s.pdf", "type": "slides"}]
     assert second["title"] == "[CANCELLED] After the change"
     assert first["type"] == "opening"
+    for name in ("schedule.xml", "schedule.json"):  # a domain of its own: the UIDs come back the same
+        back = parse_calendar(import_frab((out / name).read_bytes(), source=name), source=name)
+        assert [slot.uid for slot in resolve(back)] == ["open@talks.example.net", "dst@talks.example.net"]
 
 
 # -- served = exported ---------------------------------------------------------------------------

@@ -74,6 +74,8 @@ class _Source:
     day_change: str | None = None
     #: The generator's name; calfeed's own files are read back to the ids they were written from.
     generator: str | None = None
+    #: The generator's system: in calfeed's own files, the UID domain.
+    system: Any = None
 
 
 @dataclass
@@ -167,6 +169,7 @@ def _from_json(data: bytes, source: str) -> _Source:
                 ))
     generator = document.get("generator")
     result.generator = generator.get("name") if isinstance(generator, dict) else None
+    result.system = generator.get("system") if isinstance(generator, dict) else None
     return result
 
 
@@ -251,6 +254,7 @@ def _from_xml(data: bytes, source: str) -> _Source:
                                           slides=slides))
     generator = root.find("generator")
     result.generator = generator.get("name") if generator is not None else None
+    result.system = generator.get("system") if generator is not None else None
     return result
 
 
@@ -542,7 +546,8 @@ def import_frab(data: bytes, *, source: str) -> str:
         description = None
     if description:
         calendar["description"] = description
-    calendar.update({"url": url, "domain": urlsplit(url).hostname, "timezone": zone_name,
+    own_domain = schedule.system if schedule.generator == GENERATOR and isinstance(schedule.system, str) else None
+    calendar.update({"url": url, "domain": own_domain or urlsplit(url).hostname, "timezone": zone_name,
                      "events": [event for _, event in placed]})
     header = (f"Imported from {' '.join(source.split())} by calfeed import frab.\n"
               "Ids become UIDs (<id>@<domain>): never change one once the schedule is published.")
