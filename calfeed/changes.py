@@ -305,7 +305,7 @@ def to_atom(
     changes = list(changes)
     site = base_url or calendar.url
     feed = FeedGenerator()
-    feed.id(f"urn:uuid:{uuid.uuid5(_ENTRIES, 'feed ' + calendar.uid_domain + ' ' + calendar.name)}")
+    feed.id(f"urn:uuid:{uuid.uuid5(_ENTRIES, 'feed ' + calendar.uid_domain)}")  # stable as the UIDs are
     feed.title(f"{calendar.name}: schedule changes")
     feed.subtitle("Every change to the schedule since it was first published: times, rooms, cancellations.")
     feed.author({"name": calendar.name})
