@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 import uuid
 import warnings
 from pathlib import Path
@@ -450,3 +452,20 @@ def test_issue_17_hostile_text_stays_text_in_every_app_file(tmp_path, write_even
         (event,) = back.events
         assert (event.title, event.location, [s.name for s in event.speakers]) == (
             title, "Room <1> & 2", ["A <b>bold</b> name"])
+
+
+def test_issue_17_app_files_are_the_same_bytes_in_every_process(want_project, tmp_path):
+    # Two processes with different hash seeds (two cron runs, two workers) write the same files.
+    outputs = []
+    for seed in ("1", "2"):
+        folder = tmp_path / f"seed{seed}"
+        folder.mkdir()
+        shutil.copy(want_project, folder / "events.yaml")
+        env = {**os.environ, "PYTHONHASHSEED": seed, "SOURCE_DATE_EPOCH": "1702684800"}
+        for step in ("first", "moved"):
+            if step == "moved":
+                edit(folder / "events.yaml", 'start: "16:00"\n    end: "16:50"', 'start: "16:10"\n    end: "17:00"')
+            subprocess.run([sys.executable, "-m", "calfeed.cli", "build", str(folder / "events.yaml"), "--out",
+                            str(folder / "public"), "--base-url", BASE, "--quiet"], env=env, check=True, timeout=120)
+        outputs.append({name: (folder / "public" / name).read_bytes() for name in APP_FILES})
+    assert outputs[0] == outputs[1]
