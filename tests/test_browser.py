@@ -152,6 +152,10 @@ def _check_page(
     assert link("personal-google") == "https://calendar.google.com/calendar/render?cid=" + quote(
         webcal + "?events=gainaru,panel&alarm=15", safe=""
     )
+    # ... and shows its QR code (issue 17), which the server draws for the same query
+    code = driver.find_element(By.ID, "personal-qr")
+    assert code.get_attribute("src") == base + "subscribe.svg?events=gainaru,panel&alarm=15"
+    assert code.is_displayed() and driver.execute_script("return arguments[0].naturalWidth", code) > 0
     status, headers, body = _get(personal)
     calendar = icalendar.Calendar.from_ical(body)
     assert (status, headers["Content-Type"]) == (200, "text/calendar; charset=utf-8")
