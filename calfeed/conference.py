@@ -408,7 +408,11 @@ def _xml(schedule: _Schedule, version: str, base_url: str | None) -> bytes:
     _sub(conference, "time_zone_name", calendar.timezone)
     for track in schedule.tracks:
         _sub(conference, "track", name=track)
-    for day in schedule.days:
+    days = schedule.days
+    if not days:  # the XSD wants at least one day: an empty schedule has one empty day
+        midnight = dt.datetime.combine(first, dt.time(), zoneinfo.ZoneInfo(calendar.timezone))
+        days = (_Day(1, first, midnight, midnight + dt.timedelta(days=1), ()),)
+    for day in days:
         day_element = _sub(
             root, "day", date=day.date.isoformat(), start=_iso(day.start), end=_iso(day.end), index=str(day.index)
         )

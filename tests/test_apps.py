@@ -469,3 +469,21 @@ def test_issue_17_app_files_are_the_same_bytes_in_every_process(want_project, tm
                             str(folder / "public"), "--base-url", BASE, "--quiet"], env=env, check=True, timeout=120)
         outputs.append({name: (folder / "public" / name).read_bytes() for name in APP_FILES})
     assert outputs[0] == outputs[1]
+
+
+def test_issue_17_an_empty_schedule_still_gives_valid_files(tmp_path, write_events):
+    events = write_events("""
+        name: Nothing yet
+        url: https://example.org/schedule
+        timezone: Europe/Berlin
+        date: 2024-05-04
+        events: []
+    """)
+    out = tmp_path / "public"
+    build(events, out)
+    xsd = xmlschema.XMLSchema(shared(*SCHEMAS, "schedule.xml.xsd"))
+    assert [str(error.reason) for error in xsd.iter_errors(str(out / "schedule.xml"))] == []
+    schema = json.loads(shared(*SCHEMAS, "schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft6Validator(schema, format_checker=jsonschema.FormatChecker())
+    assert [error.message for error in validator.iter_errors(json.loads((out / "schedule.json").read_bytes()))] == []
+    assert atom(out).entries == []
