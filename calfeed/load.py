@@ -15,6 +15,7 @@ import yaml.cyaml
 from pydantic import ValidationError
 
 from .errors import EventsFileError, Problem
+from .fastyaml import read_fast
 from .model import Calendar, Event, Kind, Link, Location, Speaker, Status, duplicate_ids, format_path
 
 
@@ -253,6 +254,12 @@ def parse_calendar(text: str | bytes, *, source: str = "events.yaml") -> Calenda
     """
     if isinstance(text, str):
         text = text.removeprefix("\ufeff")
+    fast = read_fast(text, max_depth=MAX_DEPTH)  # the happy path: same values, no positions (see fastyaml)
+    if fast is not None:
+        try:
+            return Calendar.model_validate(fast)
+        except ValidationError:
+            pass  # read again below, recording where each value stands, for the messages
     try:
         root = _compose(text)
     except yaml.MarkedYAMLError as err:
