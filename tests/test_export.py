@@ -244,5 +244,5 @@ def test_export_state_fingerprint_that_looks_like_a_number_reads_back_as_text():
     import datetime as dt
 
     when = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
-    state = State({"a@x": EventState("04182662812783e68905", 3, when), "b@x": EventState("12345678901234567890", 0, when)}, when)
+    state = State({"a@x": EventState("04182662812783e68905", 3, when), "b@x": EventState("12345678901234567890", 0, when)})
     assert parse_state(dump_state(state)) == state
