@@ -69,16 +69,16 @@ class Text(vText):
     def to_ical(self) -> bytes:
         text = str(self).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
         text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
-        return text.encode(self.encoding)
+        return text.encode("utf-8")
 
 
 class Categories(vCategory):
     """CATEGORIES whose values are :class:`Text` (icalendar's own wraps each in its vText)."""
 
     def __init__(self, values: Iterable[str]) -> None:
-        texts = [Text(value) for value in values]
+        texts: list[str] = [Text(value) for value in values]
         super().__init__(texts)
-        self.cats = list(texts)
+        self.cats = texts
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Categories) and self.cats == other.cats
