@@ -342,7 +342,19 @@ def load_calendar(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Calendar:
         raise EventsFileError(
             source, [Problem("", f"the file is not UTF-8: byte {raw[err.start]:#04x} cannot be decoded", line, column)]
         ) from None
+    unreadable = _UNREADABLE.search(raw)
+    if unreadable:  # libyaml refuses these with a message that names a byte offset, not a line
+        start = unreadable.start()
+        line_start = raw.rfind(b"\n", 0, start) + 1
+        line, column = raw.count(b"\n", 0, start) + 1, len(raw[line_start:start].decode("utf-8")) + 1
+        char = unreadable.group().decode("utf-8")
+        raise EventsFileError(source, [Problem(
+            "", f"the character U+{ord(char):04X} is not allowed in YAML; delete it", line, column)]) from None
     return parse_calendar(raw, source=source)
+
+
+#: The characters YAML does not allow anywhere in a file (YAML 1.2, c-printable), as UTF-8.
+_UNREADABLE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x84\x86-\x9f]|\xef\xbf[\xbe\xbf]")
 
 
 __all__ = ["MAX_BYTES", "load_calendar", "parse_calendar", "parse_yaml"]

@@ -111,7 +111,10 @@ def _error(kind: str, message: str, **context: Any) -> PydanticCustomError:
 
 
 def _check_url(value: str) -> str:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError as err:  # an unclosed [ of an IPv6 address
+        raise _error("url_syntax", "{value!r} is not a URL: {reason}", value=value, reason=str(err)) from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise _error("url_scheme", "{value!r} is not an http or https URL", value=value)
     if re.search(r"[\s\x00-\x1f\x7f]", value):
@@ -373,7 +376,11 @@ class Event(_Model):
             if end.tzinfo is None:
                 raise _error("datetime_naive", "end {value!r} has no time zone", value=str(end))
             if isinstance(start, dt.datetime) and end.tzinfo is not start.tzinfo:
-                end = end.astimezone(start.tzinfo)
+                try:
+                    end = end.astimezone(start.tzinfo)
+                except OverflowError:  # beyond year 9999 (or before year 1) in the start's zone
+                    raise _error("date_range", "end {value} is out of range: calfeed takes dates from {first} to {last}",
+                                 value=str(end), first=FIRST_DATE.isoformat(), last=LAST_DATE.isoformat()) from None
                 normalize = getattr(end.tzinfo, "normalize", None)  # pytz zones fix the offset this way
                 end = normalize(end) if normalize else end
             if end.date() != data.get("date"):

@@ -38,7 +38,7 @@ from conftest import DATA, RELIABILITY, ROOT
 #: The corpus files of issue 11's out-of-range values (tests/data/invalid/ states their problems).
 OUT_OF_RANGE = ["date-year-1", "date-year-9999", "updated-out-of-range", "updated-year-9999", "refresh-interval-huge",
                 "number-of-5000-digits", "url-without-host", "url-backslash-or-bad-port",
-                "end-date-inherited-before-start"]
+                "end-date-inherited-before-start", "control-character-in-yaml"]
 LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<column>\d+): \S")
 
 
@@ -221,7 +221,8 @@ TEXTS = ["", " ", "x" * 100_000, 'Print "\\N{EM DASH}" at C:\\Net\\Rooms', "a,b;
          "BEGIN:VEVENT\nUID:evil", "<script>alert(1)</script>"]
 URLS = ["https://:80/", "https://example.org:99999/", "https://example.org:0/", "http://@/", "https://example.org/a\\Nb",
         "https://example.org/" + "a" * 100_000, "https://例え.jp/パス", "https://xn--r8jz45g.jp/", "https://[::1]/",
-        "https://example.org/a,b;c?q=x,y", "javascript:alert(1)", "https://", "https://./", "https://1.2.3.4:65535/x"]
+        "https://example.org/a,b;c?q=x,y", "javascript:alert(1)", "https://", "https://./", "https://1.2.3.4:65535/x",
+        "https://[::1/"]
 IDS = ["a", "a" * 80, "a" * 81, "-a", "a-", "A", "0", "é", Raw("7")]
 ZONES = ["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Pacific/Chatham", "America/St_Johns", "Antarctica/Troll",
          "Africa/Casablanca", "Europe/Dublin", "Etc/GMT+12", "GMT", "Nowhere/Land", "europe/berlin"]
@@ -357,3 +358,21 @@ def teardown_module() -> None:
                             "without a host)", f"{sum(_OUTCOMES.values())} hypothesis examples",
                             f"{_OUTCOMES['refused (exit 2)']} refused by check and build alike with located problems, "
                             f"{_OUTCOMES['built']} built lint-clean; no traceback"))
+
+
+def test_issue_11_python_api_values_out_of_range_are_validation_errors():
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    tokyo, chicago = ZoneInfo("Asia/Tokyo"), ZoneInfo("America/Chicago")
+    cases = [
+        {"start": dt.datetime(2024, 1, 1, 9, tzinfo=tokyo), "end": dt.datetime(9999, 12, 31, 23, tzinfo=chicago)},
+        {"start": dt.datetime(1, 1, 1, 0, 30, tzinfo=tokyo), "end": dt.datetime(1, 1, 1, 1, tzinfo=tokyo)},
+        {"date": dt.date(9999, 12, 31), "start": "09:00", "end": "10:00"},
+    ]
+    for times in cases:
+        with pytest.raises(ValidationError, match="out of range"):
+            Calendar(name="C", url="https://example.org/", timezone="UTC", events=[{"id": "a", "title": "t", **times}])
+    with pytest.raises(ValidationError, match="out of range"):
+        Calendar(name="C", url="https://example.org/", timezone="UTC", date="2024-01-01", events=[],
+                 updated=dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1))))
