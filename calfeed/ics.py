@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 import icalendar
-from icalendar import vDuration, vText
+from icalendar import vCategory, vDuration, vText
 from icalendar.caselessdict import canonsort_keys
 
 from .model import Calendar, Slot, Status, resolve
@@ -53,6 +53,38 @@ def _unambiguous(value: dt.datetime) -> dt.datetime:
     if value.replace(fold=0).utcoffset() != value.replace(fold=1).utcoffset():
         return value.astimezone(dt.timezone.utc)
     return value
+
+
+class Text(vText):
+    """A TEXT value escaped as RFC 5545 (section 3.3.11) says, and nothing more.
+
+    icalendar 7.3 (``parser.string._escape_char``) first turns every backslash
+    followed by a capital N into a line break, so ``C:\\Net`` or
+    ``"\\N{EM DASH}"`` reached subscribers broken in two. Here the backslash is
+    escaped like any other; every parser reads the text back as it was written.
+    """
+
+    __slots__ = ()
+
+    def to_ical(self) -> bytes:
+        text = str(self).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+        return text.encode("utf-8")
+
+
+class Categories(vCategory):
+    """CATEGORIES whose values are :class:`Text` (icalendar's own wraps each in its vText)."""
+
+    def __init__(self, values: Iterable[str]) -> None:
+        texts: list[str] = [Text(value) for value in values]
+        super().__init__(texts)
+        self.cats = texts
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Categories) and self.cats == other.cats
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.cats))
 
 
 def describe(slot: Slot) -> str:
@@ -99,7 +131,7 @@ def event_properties(slot: Slot, calendar: Calendar, revision: Revision = Revisi
     # DTSTAMP is the time this event last changed, never the time of the build:
     # clients compare it to notice updates, and a moving value churns every ETag.
     properties: list[_Property] = [
-        ("UID", slot.uid, None),
+        ("UID", Text(slot.uid), None),
         ("DTSTAMP", _utc(changed) if changed else EPOCH, None),
     ]
     if changed:
@@ -108,20 +140,20 @@ def event_properties(slot: Slot, calendar: Calendar, revision: Revision = Revisi
         ("SEQUENCE", revision.sequence, None),
         ("DTSTART", _unambiguous(slot.start), None),
         ("DTEND", _unambiguous(slot.end), None),
-        ("SUMMARY", title, None),
-        ("DESCRIPTION", describe(slot), None),
+        ("SUMMARY", Text(title), None),
+        ("DESCRIPTION", Text(describe(slot)), None),
     ]
     if slot.location:
-        properties.append(("LOCATION", slot.location, None))
+        properties.append(("LOCATION", Text(slot.location), None))
     if event.url or calendar.url:
         properties.append(("URL", event.url or calendar.url, None))
-    properties.append(("CATEGORIES", [event.kind.label] + ([event.track] if event.track else []), None))
+    properties.append(("CATEGORIES", Categories([event.kind.label] + ([event.track] if event.track else [])), None))
     properties.append(("STATUS", event.status.value.upper(), None))
     if slot.stream_url:
         properties.append(("CONFERENCE", slot.stream_url, {"FEATURE": "VIDEO", "LABEL": "Livestream", "VALUE": "URI"}))
     properties += [("ATTACH", url, None) for url in event.slides]
     if slot.session is not None:
-        properties.append(("RELATED-TO", f"{slot.session.id}@{calendar.uid_domain}", {"RELTYPE": "PARENT"}))
+        properties.append(("RELATED-TO", Text(f"{slot.session.id}@{calendar.uid_domain}"), {"RELTYPE": "PARENT"}))
     return properties
 
 
@@ -291,12 +323,12 @@ def _header(calendar: Calendar, name: str, description: str | None) -> icalendar
     # NAME and DESCRIPTION are RFC 7986; Google reads only the X-WR- twins.
     # icalendar 7.3 types NAME and the X-WR- properties as unknown and writes them
     # raw, without TEXT escaping (a newline in X-WR-CALDESC breaks the line, a
-    # comma in NAME is read as a list); all of them are TEXT, so they get vText.
-    vcalendar.add("NAME", vText(name))
-    vcalendar.add("X-WR-CALNAME", vText(name))
+    # comma in NAME is read as a list); all of them are TEXT, so they get Text.
+    vcalendar.add("NAME", Text(name))
+    vcalendar.add("X-WR-CALNAME", Text(name))
     if description:
-        vcalendar.add("DESCRIPTION", description)
-        vcalendar.add("X-WR-CALDESC", vText(description))
+        vcalendar.add("DESCRIPTION", Text(description))
+        vcalendar.add("X-WR-CALDESC", Text(description))
     vcalendar.add("X-WR-TIMEZONE", calendar.timezone)
     if calendar.url:
         vcalendar.add("URL", calendar.url)
@@ -378,7 +410,7 @@ def build_alarm(minutes: int) -> icalendar.Alarm:
     """A DISPLAY alarm ``minutes`` before the start; clients show the event's title with it."""
     alarm = icalendar.Alarm()
     alarm.add("ACTION", "DISPLAY")
-    alarm.add("DESCRIPTION", "Reminder")
+    alarm.add("DESCRIPTION", Text("Reminder"))
     alarm.add("TRIGGER", dt.timedelta(minutes=-minutes))
     return alarm
 
@@ -456,11 +488,13 @@ def to_ics(calendar: Calendar, *, revisions: Mapping[str, Revision] | None = Non
 
 
 __all__ = [
+    "Categories",
     "EPOCH",
     "PRODID",
     "CompiledCalendar",
     "Revision",
     "REVISION_PROPERTIES",
+    "Text",
     "ContentCache",
     "EventContent",
     "alarm_bytes",
