@@ -40,7 +40,7 @@ def _load(path: Path) -> Calendar:
     try:
         return load_calendar(path)
     except EventsFileError as err:
-        raise InvalidInput(err) from None
+        raise InvalidInput(err, f"{path} is not valid") from None  # check writes nothing, ever
 
 
 events_argument = click.argument(
@@ -132,7 +132,7 @@ def serve_command(events_file: Path, host: str, port: int, base_url: str | None)
     try:
         run(events_file, host=host, port=port, base_url=base_url)
     except EventsFileError as err:
-        raise InvalidInput(err) from None
+        raise InvalidInput(err, "the server did not start") from None
     except CalfeedError as err:
         raise click.ClickException(str(err)) from None
 
