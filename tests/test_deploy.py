@@ -7,13 +7,16 @@ Only ports and the paths /opt/calfeed, /srv/want and /run/calfeed are replaced.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import re
 import shlex
 import ssl
 import subprocess
+import textwrap
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import icalendar
@@ -153,8 +156,9 @@ def https(port: int, path: str, context: ssl.SSLContext, **headers: str) -> http
     return response
 
 
-@pytest.mark.slow
-def test_issue_12_unit_behind_the_tls_proxy(tmp_path):
+@contextlib.contextmanager
+def stack(tmp_path: Path, proxy: str, unset: tuple[str, ...] = ()) -> Iterator[tuple[int, int, ssl.SSLContext]]:
+    """The unit's ExecStart with its environment, behind nginx with ``proxy``; yields (https port, http port, TLS context)."""
     openssl = require("openssl", "apt-get install openssl")
     require("gunicorn", "pip install -e '.[server]'")
     want = schedule(tmp_path)
@@ -171,7 +175,9 @@ def test_issue_12_unit_behind_the_tls_proxy(tmp_path):
     paths = {"/opt/calfeed": str(ROOT), "/srv/want": str(want), "/run/calfeed": str(tmp_path / "run"),
              "127.0.0.1:8000": f"127.0.0.1:{upstream}"}
     environment, directory, command = service(replace(UNIT.read_text(encoding="utf-8"), paths))
-    config = replace(PROXY.read_text(encoding="utf-8"), {
+    for name in unset:
+        del environment[name]
+    config = replace(proxy, {
         "server 127.0.0.1:8000;": f"server 127.0.0.1:{upstream};",
         "    listen 80;\n    listen [::]:80;\n": f"    listen 127.0.0.1:{plain};\n",
         "    listen 443 ssl http2;\n    listen [::]:443 ssl http2;\n": f"    listen 127.0.0.1:{secure} ssl http2;\n",
@@ -186,23 +192,29 @@ def test_issue_12_unit_behind_the_tls_proxy(tmp_path):
     try:
         wait_for_port(upstream, server, timeout=60)
         with nginx(config, tmp_path / "nginx", secure):
-            page = https(secure, "/", context)
-            feed = https(secure, "/calendar.ics", context)
-            again = https(secure, "/calendar.ics", context, **{"If-None-Match": feed.getheader("ETag")})
-            gzipped = https(secure, "/calendar.ics", context, **{"Accept-Encoding": "gzip"})
-            download = https(secure, "/events/welcome.ics", context)
-            ids = ",".join(["welcome", "gainaru"] * 450)  # a personal feed with a long request line (~6 KB)
-            personal = https(secure, f"/calendar.ics?events={ids}", context)
-            connection = http.client.HTTPConnection("127.0.0.1", plain, timeout=10)
-            connection.request("GET", "/calendar.ics?x=1", headers={"Host": "schedule.example.org"})
-            redirect = connection.getresponse()
-            redirect.read()
-            connection.request("GET", "/.well-known/acme-challenge/token", headers={"Host": "schedule.example.org"})
-            challenge = connection.getresponse()
-            challenge_body = challenge.read()
-            connection.close()
+            yield secure, plain, context
     finally:
         stop(server)
+
+
+@pytest.mark.slow
+def test_issue_12_unit_behind_the_tls_proxy(tmp_path):
+    with stack(tmp_path, PROXY.read_text(encoding="utf-8")) as (secure, plain, context):
+        page = https(secure, "/", context)
+        feed = https(secure, "/calendar.ics", context)
+        again = https(secure, "/calendar.ics", context, **{"If-None-Match": feed.getheader("ETag")})
+        gzipped = https(secure, "/calendar.ics", context, **{"Accept-Encoding": "gzip"})
+        download = https(secure, "/events/welcome.ics", context)
+        ids = ",".join(["welcome", "gainaru"] * 450)  # a personal feed with a long request line (~6 KB)
+        personal = https(secure, f"/calendar.ics?events={ids}", context)
+        connection = http.client.HTTPConnection("127.0.0.1", plain, timeout=10)
+        connection.request("GET", "/calendar.ics?x=1", headers={"Host": "schedule.example.org"})
+        redirect = connection.getresponse()
+        redirect.read()
+        connection.request("GET", "/.well-known/acme-challenge/token", headers={"Host": "schedule.example.org"})
+        challenge = connection.getresponse()
+        challenge_body = challenge.read()
+        connection.close()
 
     assert page.status == 200
     assert b'href="webcal://schedule.example.org/calendar.ics"' in page.body  # type: ignore[attr-defined]
@@ -217,3 +229,23 @@ def test_issue_12_unit_behind_the_tls_proxy(tmp_path):
     assert personal.status == 200
     assert (redirect.status, redirect.getheader("Location")) == (301, "https://schedule.example.org/calendar.ics?x=1")
     assert (challenge.status, challenge_body) == (200, b"proof")
+
+
+@pytest.mark.slow
+def test_issue_12_tls_proxy_under_a_prefix(tmp_path):
+    """The documented prefix block in place of the proxy's location /, with the page's links from the request."""
+    (whole, prefix) = blocks(DEPLOY, "nginx")
+    location = whole[whole.index("    location / {\n        proxy_pass"):]
+    location = location[:location.index("\n    }\n") + len("\n    }\n")]
+    config = replace(whole, {location: textwrap.indent(prefix, "    ")})
+    with stack(tmp_path, config, unset=("CALFEED_BASE_URL",)) as (secure, _, context):
+        page = https(secure, "/want/", context)
+        feed = https(secure, "/want/calendar.ics", context)
+        download = https(secure, "/want/events/welcome.ics", context)
+        outside = https(secure, "/calendar.ics", context)
+    assert page.status == 200
+    # Host, scheme and prefix come from nginx's X-Forwarded-* headers (CALFEED_PROXY_FIX=1)
+    assert f'href="webcal://schedule.example.org:{secure}/want/calendar.ics"'.encode() in page.body  # type: ignore[attr-defined]
+    assert (feed.status, feed.getheader("Content-Type")) == (200, "text/calendar; charset=utf-8")
+    assert download.getheader("Content-Disposition") == 'attachment; filename="welcome.ics"'
+    assert outside.status == 404
