@@ -61,6 +61,12 @@ def _explain(lines: list[str], err: yaml.MarkedYAMLError, line: int, column: int
     if problem.startswith("found unexpected end of stream") and "quoted scalar" in context and start:
         quote = lines[start.line][start.column]
         return start.line, start.column, f"this {quote} is never closed; add the closing {quote} where the text ends"
+    if problem == "did not find expected node content" and "flow" in context:  # '[' or '{' open at the end
+        opened = _unclosed(lines, line)
+        if opened is not None:
+            start = yaml.Mark("", 0, opened[0], opened[1], None, None)
+            context = "flow sequence" if lines[opened[0]][opened[1]] == "[" else "flow mapping"
+            problem = "did not find expected ',' or"
     if problem.startswith("did not find expected ',' or") and start:
         opener, closer = ("[", "]") if "sequence" in context else ("{", "}")
         return start.line, start.column, (
@@ -103,6 +109,25 @@ def _explain(lines: list[str], err: yaml.MarkedYAMLError, line: int, column: int
         if here[:column].strip() == "":  # the first thing on its line: an indentation mistake
             return _indentation(lines, line)
     return None
+
+
+def _unclosed(lines: list[str], end: int) -> tuple[int, int] | None:
+    """(line, column) of the last '[' or '{' left open before line ``end`` (quotes and comments skipped)."""
+    stack: list[tuple[int, int]] = []
+    for number, text in enumerate(lines[:end + 1]):
+        quote = ""
+        for column, char in enumerate(text):
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "\"'" and (column == 0 or text[column - 1] in " [{,:"):
+                quote = char
+            elif char == "#" and (column == 0 or text[column - 1] in " \t"):
+                break
+            elif char in "[{":
+                stack.append((number, column))
+            elif char in "]}" and stack:
+                stack.pop()
+    return stack[-1] if stack else None
 
 
 def _indent_tab(lines: list[str], line: int) -> int | None:
@@ -290,9 +315,12 @@ def _indentation(lines: list[str], line: int) -> tuple[int, int, str]:
                 f"but it is not an item; indent it {shown}, or start a new item with '- '"
             )
         if item and not what.startswith("'- "):
+            lists = [(other, where, name) for other, where, name in levels if name.startswith("'- ")]
+            another = (f"to make it another item of the list on line {lists[0][1] + 1} ({lists[0][2]}), indent it "
+                       f"{_spaces(lists[0][0])} like that item; " if lists else "")
             return line, indent, (
                 f"a '- ' list item cannot stand among the keys of a mapping ({what} on line {number + 1}); "
-                "put the list under a key of its own ('key:' on a line, the items indented below it)"
+                f"{another}to give a key a list, put 'key:' on a line above it and indent the items below"
             )
     return line, indent, (
         f"{name} is indented {_spaces(indent)}, which lines up with no line above it; YAML nests by "

@@ -80,7 +80,16 @@ def test_issue_12_list_item_among_keys(write_events):
     path = write_events("name: Test\n- x\n")
     assert report(path) == (
         f"{path}:2:1: a '- ' list item cannot stand among the keys of a mapping ('name' on line 1); "
-        "put the list under a key of its own ('key:' on a line, the items indented below it)"
+        "to give a key a list, put 'key:' on a line above it and indent the items below"
+    )
+
+
+def test_issue_12_next_item_indented_like_the_keys_of_the_one_before(write_events):
+    path = write_events("name: Test\nevents:\n- id: a\n  title: x\n  - id: b\n")
+    assert report(path) == (
+        at(path, "- id: b") + ": a '- ' list item cannot stand among the keys of a mapping ('title' on line 4); "
+        "to make it another item of the list on line 3 ('- id'), indent it 0 spaces like that item; "
+        "to give a key a list, put 'key:' on a line above it and indent the items below"
     )
 
 
@@ -132,6 +141,15 @@ def test_issue_12_bracket_never_closed(write_events):
     path = write_events(HEAD + "  - id: a\n    speakers: [Ana, Bo\n    start: '09:00'\n")
     assert report(path) == (
         at(path, "[Ana") + ": this '[' starts a list that is never closed; close it with ']' "
+        "(text that starts with '[' must be in quotes)"
+    )
+
+
+@pytest.mark.parametrize("rest", ["", "Ana,\n", "Ana, 'Bo, Jr.',\n"], ids=["empty", "one", "quoted-comma"])
+def test_issue_12_bracket_open_at_the_end_of_the_file(write_events, rest):
+    path = write_events(HEAD + "  - id: a\n    speakers: [" + rest)
+    assert report(path) == (
+        at(path, "[") + ": this '[' starts a list that is never closed; close it with ']' "
         "(text that starts with '[' must be in quotes)"
     )
 
