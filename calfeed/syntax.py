@@ -61,21 +61,12 @@ def _explain(lines: list[str], err: yaml.MarkedYAMLError, line: int, column: int
     if problem.startswith("found unexpected end of stream") and "quoted scalar" in context and start:
         quote = lines[start.line][start.column]
         return start.line, start.column, f"this {quote} is never closed; add the closing {quote} where the text ends"
+    if problem.startswith("did not find expected ',' or") and start:
+        return _never_closed(start.line, start.column, "[" if "sequence" in context else "{")
     if problem == "did not find expected node content" and "flow" in context:  # '[' or '{' open at the end
         opened = _unclosed(lines, line)
         if opened is not None:
-            start = yaml.Mark("", 0, opened[0], opened[1], None, None)
-            context = "flow sequence" if lines[opened[0]][opened[1]] == "[" else "flow mapping"
-            problem = "did not find expected ',' or"
-    if problem.startswith("did not find expected ',' or") and start:
-        opener, closer = ("[", "]") if "sequence" in context else ("{", "}")
-        return start.line, start.column, (
-            f"this '{opener}' starts a list that is never closed; close it with '{closer}' "
-            f"(text that starts with '{opener}' must be in quotes)"
-            if opener == "[" else
-            f"this '{opener}' starts a mapping that is never closed; close it with '{closer}' "
-            f"(text that starts with '{opener}' must be in quotes)"
-        )
+            return _never_closed(*opened, lines[opened[0]][opened[1]])
     if problem == "found character that cannot start any token" and here[column:column + 1] in ("@", "`"):
         return line, column, (
             f"YAML reserves {here[column]!r}, so a value cannot start with it; put the value in quotes: "
@@ -109,6 +100,14 @@ def _explain(lines: list[str], err: yaml.MarkedYAMLError, line: int, column: int
         if here[:column].strip() == "":  # the first thing on its line: an indentation mistake
             return _indentation(lines, line)
     return None
+
+
+def _never_closed(line: int, column: int, opener: str) -> tuple[int, int, str]:
+    closer, what = ("]", "list") if opener == "[" else ("}", "mapping")
+    return line, column, (
+        f"this '{opener}' starts a {what} that is never closed; close it with '{closer}' "
+        f"(text that starts with '{opener}' must be in quotes)"
+    )
 
 
 def _unclosed(lines: list[str], end: int) -> tuple[int, int] | None:
