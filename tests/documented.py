@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import signal
 import socket
 import subprocess
 import time
@@ -51,7 +52,11 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
+    """Terminate the process, and its whole group when it leads one (``start_new_session``)."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        process.terminate()
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:

@@ -15,6 +15,7 @@ import shlex
 import ssl
 import subprocess
 import textwrap
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,6 +72,9 @@ def test_issue_12_server_extra_installs_gunicorn():
 
 @pytest.mark.slow
 def test_issue_12_documented_gunicorn_command_serves(tmp_path):
+    for tool in ("curl", "jq"):
+        require(tool, f"apt-get install {tool}")
+    (alert,) = re.findall(r"`(curl [^`]*healthz[^`]*)`", DEPLOY.read_text(encoding="utf-8"))
     port = free_port()
     process = run_documented(tmp_path, port)
     try:
@@ -79,8 +83,19 @@ def test_issue_12_documented_gunicorn_command_serves(tmp_path):
             page = response.read().decode("utf-8")
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/calendar.ics", timeout=10) as response:
             feed = icalendar.Calendar.from_ical(response.read())
+        check = replace(alert, {"…": f"http://127.0.0.1:{port}"})
+        healthy = subprocess.run(["bash", "-c", check], capture_output=True, text=True, timeout=30)
+        # a typo in the file: the workers keep serving the last good schedule, the documented alert fires
+        events = tmp_path / "want" / "events.yaml"
+        events.write_text(events.read_text(encoding="utf-8").replace("kind: other", "kind: otherr", 1), encoding="utf-8")
+        deadline = time.monotonic() + 30
+        while (stale := subprocess.run(["bash", "-c", check], capture_output=True, text=True, timeout=30)).returncode == 0:
+            assert time.monotonic() < deadline, "the health check still says ok 30 s after a broken edit"
+            time.sleep(0.5)
     finally:
         stop(process)
+    assert (healthy.returncode, healthy.stdout) == (0, "true\n")
+    assert (stale.returncode, stale.stdout) == (1, "false\n")
     # CALFEED_BASE_URL from the command reached the page
     assert "webcal://schedule.example.org/calendar.ics" in page
     assert len(list(feed.walk("VEVENT"))) == 23

@@ -74,7 +74,6 @@ def checkout(tmp_path_factory) -> Path:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
             page = response.read().decode("utf-8")
     finally:
-        os.killpg(process.pid, 15)
         stop(process)
     assert len(list(feed.walk("VEVENT"))) == 23
     assert f"webcal://127.0.0.1:{port}/calendar.ics" in page
