@@ -113,7 +113,7 @@ class _Waiting:
     def __init__(self, schedule: Schedule, make: Callable[[], Flask], err: CalfeedError | OSError,
                  reload_seconds: float | None) -> None:
         self.schedule = schedule
-        self.failure: Failure = _failure(err)
+        self.failure: Failure = _failure(err, schedule.events_path)
         self._make = make
         self._reload_seconds = reload_seconds
         self._checked = time.monotonic()
@@ -128,7 +128,7 @@ class _Waiting:
                 self._checked = time.monotonic()
                 self.app = self._make()
             except (CalfeedError, OSError) as err:
-                self.failure = _failure(err)
+                self.failure = _failure(err, self.schedule.events_path)
             finally:
                 self._lock.release()
         return self.app
