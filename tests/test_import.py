@@ -162,8 +162,8 @@ def test_import_markdown_want_page_without_timezone_or_domain_says_what_is_missi
         import_markdown(seed_text(), source="want.md")
 
     assert str(caught.value) == (
-        "want.md:54: the page gives its times in 'New Orleans', which is not an IANA time zone: pass one with "
-        "--timezone (timezone= in Python), such as Europe/Berlin, or set timezone: in the overlay\n"
+        "want.md:54: the page gives its times in 'New Orleans', which is not an IANA time zone: pass the IANA name "
+        "of the zone with --timezone (timezone= in Python), or set timezone: in the overlay\n"
         "want.md: the page does not say where it is published, and the UIDs need a domain: pass its address with "
         "--url (url= in Python) or set url: or domain: in the overlay"
     )
@@ -185,7 +185,7 @@ def test_import_markdown_page_without_date_or_timezone_fails_naming_both_options
 
     assert str(caught.value) == (
         "p.md: the page gives no date: pass one with --date YYYY-MM-DD (date= in Python) or set date: in the overlay\n"
-        "p.md: the page gives no time zone: pass one with --timezone (timezone= in Python), such as Europe/Berlin, "
+        "p.md: the page gives no time zone: pass the IANA name of the zone with --timezone (timezone= in Python), "
         "or set timezone: in the overlay"
     )
 
