@@ -13,7 +13,15 @@ import click
 
 from .errors import CalfeedError, EventsFileError
 from .folder import Folder, FolderError, build_folder, is_folder, load_folder
-from .importers import LossyImport, ScheduleImportError, decode_page, import_frab, import_markdown, parse_overlay
+from .importers import (
+    LossyImport,
+    ScheduleImportError,
+    decode_page,
+    import_frab,
+    import_markdown,
+    parse_overlay,
+    published_ids,
+)
 from .load import load_calendar, parse_calendar
 from .model import Calendar
 
@@ -345,13 +353,20 @@ def markdown_command(page: IO[bytes], date: dt.datetime | None, timezone: str | 
 
 @import_group.command("frab")
 @click.argument("schedule", type=click.File("rb"))
-def frab_command(schedule: IO[bytes]) -> None:
+@click.option("--timezone", default=None,
+              help="IANA time zone of the conference, such as Europe/Brussels (needed when the file names none "
+                   "and its times carry no UTC offset).")
+@click.option("--url", default=None, help="The conference's public address; the UID domain comes from it.")
+@click.option("--existing", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The events file published before: events with the same guid keep their ids (and UIDs).")
+def frab_command(schedule: IO[bytes], timezone: str | None, url: str | None, existing: Path | None) -> None:
     """Print an events file made from a frab, pentabarf or pretalx SCHEDULE.
 
     SCHEDULE is the c3voc schedule JSON or the schedule XML; the content tells which.
     """
+    published = published_ids(_load(existing)) if existing is not None else None
     data = schedule.read()
-    _print_import(lambda: import_frab(data, source=schedule.name))
+    _print_import(lambda: import_frab(data, source=schedule.name, timezone=timezone, url=url, existing=published))
 
 
 def main() -> None:

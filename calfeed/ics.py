@@ -19,7 +19,7 @@ import icalendar
 from icalendar import vCategory, vDuration, vText
 from icalendar.caselessdict import canonsort_keys
 
-from .model import Calendar, Slot, Status, resolve
+from .model import Calendar, Event, Slot, Status, resolve
 from .timezones import build_timezone
 
 PRODID = "-//calfeed//calfeed//EN"
@@ -93,9 +93,11 @@ def describe(slot: Slot) -> str:
     lines = []
     if event.status is Status.CANCELLED:
         lines.append("This event is cancelled.")
-    lines.append(event.kind.label)
+    lines.append(event.label or event.kind.label)
     if event.speakers:
         lines.append(f"Speaker{'s' if len(event.speakers) > 1 else ''}: {', '.join(map(str, event.speakers))}")
+    if event.language:
+        lines.append(f"Language: {event.language}")
     if slot.session is not None:
         lines.append(f"Part of: {slot.session.title}")
     if event.talks:
@@ -115,6 +117,15 @@ def describe(slot: Slot) -> str:
     if links:
         parts.append("\n".join(links))
     return "\n\n".join(parts)
+
+
+def _categories(event: Event) -> list[str]:
+    """CATEGORIES: the kind, the schedule's own label and the track, each value once (case aside)."""
+    values: dict[str, str] = {}
+    for value in (event.kind.label, event.label, event.track):
+        if value:
+            values.setdefault(value.casefold(), value)
+    return list(values.values())
 
 
 #: (name, value, parameters): one property as icalendar's ``Component.add`` takes it.
@@ -147,7 +158,7 @@ def event_properties(slot: Slot, calendar: Calendar, revision: Revision = Revisi
         properties.append(("LOCATION", Text(slot.location), None))
     if event.url or calendar.url:
         properties.append(("URL", event.url or calendar.url, None))
-    properties.append(("CATEGORIES", Categories([event.kind.label] + ([event.track] if event.track else [])), None))
+    properties.append(("CATEGORIES", Categories(_categories(event)), None))
     properties.append(("STATUS", event.status.value.upper(), None))
     if slot.stream_url:
         properties.append(("CONFERENCE", slot.stream_url, {"FEATURE": "VIDEO", "LABEL": "Livestream", "VALUE": "URI"}))

@@ -165,7 +165,7 @@ def _row(slot: Slot, *, home_zone: str, shared_location: str | None, base: str, 
     return _Row(
         id=slot.id,
         title=event.title,
-        kind=event.kind.label,
+        kind=event.label or event.kind.label,
         kind_value=event.kind.value,
         cancelled=event.status is Status.CANCELLED,
         tentative=event.status is Status.TENTATIVE,
