@@ -6,12 +6,13 @@ views only look things up and respond.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, jsonify
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -20,7 +21,7 @@ from ..site import Site, load_site
 from ..state import default_state_path
 from .feeds import _calendar_resource
 from .http import _lookup, send_resource
-from .page import PACKAGE, _configure_jinja, _page_resource, _render, _base
+from .page import PACKAGE, SUBSCRIBE_PATHS, _base, _configure_jinja, _page_resource, _render, subscribe_links
 from .reload import Holder, _current, _holder
 
 bp = Blueprint("feeds", __name__)
@@ -32,8 +33,21 @@ _CSP = (
 _TEXT_TYPE = "text/plain; charset=utf-8"
 
 
+def _public(text: str, holder: Holder) -> str:
+    """``text`` without the folders of the watched files: ``/healthz`` is anyone's to read."""
+    folders = {folder for path in (holder.events_path, *holder._watched)
+               for folder in (path.parent, path.absolute().parent, path.resolve().parent) if str(folder) != "."}
+    for folder in sorted(map(str, folders), key=len, reverse=True):
+        text = text.replace(folder.rstrip(os.sep) + os.sep, "")
+    return text
+
+
 def health(holder: Holder) -> dict[str, Any]:
-    """What ``/healthz`` reports: ``ok``, or ``stale`` with every problem of the file on disk."""
+    """What ``/healthz`` reports: ``ok``, or ``stale`` with every problem of the file on disk.
+
+    Files are named without their folders (the log has the whole path): the report
+    is public, and where the schedule lives on the server is nobody else's business.
+    """
     snapshot, failure = holder.snapshot, holder.failure
     feed = snapshot.site.resources["calendar.ics"]
     report: dict[str, Any] = {
@@ -49,13 +63,31 @@ def health(holder: Holder) -> dict[str, Any]:
         report["since"] = failure.since.isoformat(timespec="seconds")
         report["problems"] = [
             {"path": problem.path, "line": problem.line, "column": problem.column,
-             "message": problem.message, "text": text}
+             "message": _public(problem.message, holder), "text": _public(text, holder)}
             for problem, text in zip(failure.problems, failure.lines, strict=True)
         ]
     return report
 
 
 # -- views: look up, respond ------------------------------------------------------------------
+
+
+@bp.get("/subscribe/<client>")
+def subscribe(client: str) -> BaseResponse:
+    """A subscribe button of the page without a base URL: a private redirect to the client's link.
+
+    The page itself holds no absolute URL, so nothing a request says (Host,
+    X-Forwarded-*) reaches what a shared cache stores; this answer is built from the
+    request and is never stored (``Cache-Control: private, no-store``).
+    """
+    if client not in SUBSCRIBE_PATHS:
+        raise NotFound()
+    snapshot = _current()
+    base = current_app.config["BASE_URL"]
+    feed_url = (_base(base) if base else request.url_root) + "calendar.ics"
+    response = redirect(subscribe_links(feed_url, snapshot.site.calendar.name)[client], code=302)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/")
@@ -104,6 +136,10 @@ def _security_headers(response: Response) -> Response:
 def _plain_error(error: HTTPException) -> BaseResponse:
     # Plain text, never a traceback; 400s carry the message that names the bad values.
     response = error.get_response()
+    if error.code is not None and 300 <= error.code < 400:
+        # A routing redirect's Location comes from the request's host: never stored by a shared cache.
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
     if error.code == 500:
         text = "500 Internal Server Error\n"
     elif error.code in (400, 414):
@@ -146,10 +182,19 @@ def init_app(app: Flask) -> None:
     state = config["STATE_PATH"]
     state_path = default_state_path(events_path) if state is None else (Path(state) if _flag(state) else None)
     _configure_jinja(app)
+    # HEAD and GET only: OPTIONS answers 405 with "Allow: GET, HEAD" like any other method
+    # (Flask would answer it with 200 on every route, the static files' included).
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
+    for rule in app.url_map.iter_rules():  # the static files' rule, made with the app
+        if getattr(rule, "provide_automatic_options", False) and rule.methods is not None:
+            rule.methods.discard("OPTIONS")
+            setattr(rule, "provide_automatic_options", False)
+    # No redirect from //calendar.ics to /calendar.ics: its Location would come from the Host header.
+    app.url_map.merge_slashes = False
 
     def build(cache: ContentCache) -> Site:
-        page = (lambda site: _render(app, site, base_url)) if base_url else None
-        return load_site(events_path, state_path=state_path, page=page, cache=cache)
+        # Once per build: with BASE_URL, or host-independent (relative links) without it.
+        return load_site(events_path, state_path=state_path, page=lambda site: _render(app, site, base_url), cache=cache)
 
     reload_seconds = config["RELOAD_SECONDS"]
     app.extensions["calfeed"] = Holder(
