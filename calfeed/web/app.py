@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as BaseResponse
 
+from ..folder import is_folder
 from ..ics import ContentCache
 from ..site import Site, load_site
 from ..state import default_state_path
@@ -215,7 +216,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the subscription server.
 
     Settings come from the defaults, then ``CALFEED_*`` environment variables, then
-    ``config``: EVENTS_PATH ("events.yaml"), STATE_PATH (None: ``<events>.state.yaml``
+    ``config``: EVENTS_PATH ("events.yaml"; a folder of ``<name>/events.yaml`` serves
+    each schedule under ``/<name>/`` and the site's index, ``all.ics`` and ``/healthz``), STATE_PATH (None: ``<events>.state.yaml``
     beside it, read if present, as ``calfeed build`` writes it; False: no state),
     BASE_URL (None: from each request),
     CACHE_SECONDS (None: the calendar's refresh interval), GZIP (True), PROXY_FIX
@@ -244,9 +246,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("CALFEED")
     if config is not None:
         app.config.from_mapping(config)
+    if is_folder(app.config["EVENTS_PATH"]):
+        # A folder of schedules: each is served by an app like this one, under its name.
+        from .folder import init_folder_app  # imports this module: only when a folder is served
+
+        init_folder_app(app, create_app)
+        app.register_error_handler(HTTPException, _plain_error)
+        app.after_request(_security_headers)
+    else:
+        init_app(app)
+    # Outermost, so the schedules under a folder see the proxy's host and prefix too.
     if app.config["PROXY_FIX"] and _flag(app.config["PROXY_FIX"]):
         app.wsgi_app = ProxyFix(app.wsgi_app, **_proxy_fix(app.config["PROXY_FIX"]))  # type: ignore[method-assign]
-    init_app(app)
     return app
 
 
