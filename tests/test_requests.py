@@ -261,3 +261,77 @@ def test_issue_11_healthz_names_files_without_their_folder(make_app: Callable[..
     for response in (broken, missing):
         assert str(tmp_path) not in response.get_data(as_text=True)
         assert str(tmp_path.resolve()) not in response.get_data(as_text=True)
+
+
+# -- the same in a folder of schedules ---------------------------------------------------------------
+
+
+@pytest.fixture
+def folder_app(tmp_path: Path) -> Callable[..., Flask]:
+    root = tmp_path / "site"
+    for name in ("one", "two"):
+        (root / name).mkdir(parents=True)
+        (root / name / "events.yaml").write_text(SPEAKERS.replace("commas.example.org", f"{name}.example.org"),
+                                                 encoding="utf-8")
+        saved = time.time() - 60
+        os.utime(root / name / "events.yaml", (saved, saved))
+    (root / "site.yaml").write_text("name: Two schedules\n", encoding="utf-8")
+
+    def make(**config: object) -> Flask:
+        return create_app({"TESTING": True, "EVENTS_PATH": str(root), "RELOAD_SECONDS": 0, **config})
+
+    return make
+
+
+@pytest.mark.parametrize("config", [{}, {"PROXY_FIX": True}])
+def test_issue_11_folder_pages_never_depend_on_request_headers(
+    folder_app: Callable[..., Flask], config: dict[str, object]
+) -> None:
+    client = folder_app(**config).test_client()
+    for path in ("/", "/all.ics", "/one/", "/two/calendar.ics", "/one/events/doe.ics"):
+        plain = client.get(path)
+        assert plain.status_code == 200, path
+        for headers in FORGED + [{"Host": f"h{number}.example"} for number in range(20)]:
+            assert client.get(path, headers=headers).data == plain.data, (path, headers)
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="one/subscribe/webcal"' in page and 'href="subscribe/webcal"' in page
+
+
+def test_issue_11_folder_subscribe_redirects(folder_app: Callable[..., Flask]) -> None:
+    client = folder_app(PROXY_FIX=True).test_client()
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "cal.example.org", "X-Forwarded-Prefix": "/p"}
+
+    everything = client.get("/subscribe/outlook", headers=headers)
+    one = client.get("/one/subscribe/webcal", headers=headers)
+
+    assert feed_of(everything.headers["Location"]) == "https://cal.example.org/p/all.ics"
+    assert feed_of(one.headers["Location"]) == "webcal://cal.example.org/p/one/calendar.ics"
+    assert everything.headers["Cache-Control"] == one.headers["Cache-Control"] == "private, no-store"
+    slash = client.get("/one", headers=headers)  # the redirect to /one/ carries no host and no prefix
+    assert (slash.status_code, slash.headers["Location"]) == (308, "one/")
+
+
+@pytest.mark.parametrize("path", ["/", "/all.ics", "/healthz", "/static/calfeed.css", "/one/", "/one/calendar.ics"])
+def test_issue_11_folder_only_get_and_head(folder_app: Callable[..., Flask], path: str) -> None:
+    response = folder_app().test_client().options(path)
+
+    assert response.status_code == 405
+    assert sorted(response.headers["Allow"].split(", ")) == ["GET", "HEAD"]
+
+
+def test_issue_11_folder_healthz_names_files_from_the_folder(folder_app: Callable[..., Flask], tmp_path: Path) -> None:
+    broken = tmp_path / "site" / "two" / "events.yaml"
+    broken.write_text("name: [unclosed\n", encoding="utf-8")  # broken at start-up
+    client = folder_app().test_client()
+    stale = tmp_path / "site" / "one" / "events.yaml"
+    stale.write_text(SPEAKERS.replace("kind: ", "kind: nope") + "  - nope\n", encoding="utf-8")
+    saved = time.time() - 30
+    os.utime(stale, (saved, saved))
+
+    report = client.get("/healthz")
+
+    text = report.get_data(as_text=True)
+    assert report.json is not None
+    assert report.json["schedules"]["two"]["problems"][0]["text"].startswith("two/events.yaml:2:1: ")
+    assert report.json["schedules"]["one"]["problems"][0]["text"].startswith("one/events.yaml:")
+    assert str(tmp_path) not in text and str(tmp_path.resolve()) not in text

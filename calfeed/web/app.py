@@ -7,7 +7,7 @@ views only look things up and respond.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,20 +34,25 @@ _CSP = (
 _TEXT_TYPE = "text/plain; charset=utf-8"
 
 
-def _public(text: str, holder: Holder) -> str:
-    """``text`` without the folders of the watched files: ``/healthz`` is anyone's to read."""
-    folders = {folder for path in (holder.events_path, *holder._watched)
-               for folder in (path.parent, path.absolute().parent, path.resolve().parent) if str(folder) != "."}
-    for folder in sorted(map(str, folders), key=len, reverse=True):
-        text = text.replace(folder.rstrip(os.sep) + os.sep, "")
+def public_text(text: str, folders: Iterable[Path]) -> str:
+    """``text`` without ``folders`` (as given, absolute or resolved): ``/healthz`` is anyone's to read."""
+    names = {str(form) for folder in folders for form in (folder, folder.absolute(), folder.resolve())}
+    for name in sorted(names - {"."}, key=len, reverse=True):
+        text = text.replace(name.rstrip(os.sep) + os.sep, "")
     return text
 
 
-def health(holder: Holder) -> dict[str, Any]:
+def _public(text: str, holder: Holder, root: Path | None) -> str:
+    folders = [root] if root is not None else [path.parent for path in (holder.events_path, *holder._watched)]
+    return public_text(text, folders)
+
+
+def health(holder: Holder, root: Path | None = None) -> dict[str, Any]:
     """What ``/healthz`` reports: ``ok``, or ``stale`` with every problem of the file on disk.
 
-    Files are named without their folders (the log has the whole path): the report
-    is public, and where the schedule lives on the server is nobody else's business.
+    Files are named without their folders (the log has the whole path), or relative to
+    ``root`` (a folder of schedules): the report is public, and where the schedule lives
+    on the server is nobody else's business.
     """
     snapshot, failure = holder.snapshot, holder.failure
     feed = snapshot.site.resources["calendar.ics"]
@@ -64,7 +69,7 @@ def health(holder: Holder) -> dict[str, Any]:
         report["since"] = failure.since.isoformat(timespec="seconds")
         report["problems"] = [
             {"path": problem.path, "line": problem.line, "column": problem.column,
-             "message": _public(problem.message, holder), "text": _public(text, holder)}
+             "message": _public(problem.message, holder, root), "text": _public(text, holder, root)}
             for problem, text in zip(failure.problems, failure.lines, strict=True)
         ]
     return report
@@ -166,6 +171,18 @@ def _proxy_fix(value: object) -> dict[str, int]:
     return dict.fromkeys(("x_for", "x_proto", "x_host", "x_port", "x_prefix"), hops)
 
 
+def _get_and_head_only(app: Flask) -> None:
+    # HEAD and GET only: OPTIONS answers 405 with "Allow: GET, HEAD" like any other method
+    # (Flask would answer it with 200 on every route, the static files' included).
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
+    for rule in app.url_map.iter_rules():  # the static files' rule, made with the app
+        if getattr(rule, "provide_automatic_options", False) and rule.methods is not None:
+            rule.methods.discard("OPTIONS")
+            setattr(rule, "provide_automatic_options", False)
+    # No redirect from //calendar.ics to /calendar.ics: its Location would come from the Host header.
+    app.url_map.merge_slashes = False
+
+
 def init_app(app: Flask) -> None:
     """Load the site once, keep it in ``app.extensions["calfeed"]`` and register the views.
 
@@ -183,15 +200,7 @@ def init_app(app: Flask) -> None:
     state = config["STATE_PATH"]
     state_path = default_state_path(events_path) if state is None else (Path(state) if _flag(state) else None)
     _configure_jinja(app)
-    # HEAD and GET only: OPTIONS answers 405 with "Allow: GET, HEAD" like any other method
-    # (Flask would answer it with 200 on every route, the static files' included).
-    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
-    for rule in app.url_map.iter_rules():  # the static files' rule, made with the app
-        if getattr(rule, "provide_automatic_options", False) and rule.methods is not None:
-            rule.methods.discard("OPTIONS")
-            setattr(rule, "provide_automatic_options", False)
-    # No redirect from //calendar.ics to /calendar.ics: its Location would come from the Host header.
-    app.url_map.merge_slashes = False
+    _get_and_head_only(app)
 
     def build(cache: ContentCache) -> Site:
         # Once per build: with BASE_URL, or host-independent (relative links) without it.
@@ -250,6 +259,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # A folder of schedules: each is served by an app like this one, under its name.
         from .folder import init_folder_app  # imports this module: only when a folder is served
 
+        _get_and_head_only(app)
         init_folder_app(app, create_app)
         app.register_error_handler(HTTPException, _plain_error)
         app.after_request(_security_headers)
