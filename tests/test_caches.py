@@ -151,3 +151,22 @@ def test_cache_key_separates_what_compares_equal() -> None:
     assert ics.cache_key(1) != ics.cache_key(True) != ics.cache_key(1.0)
     assert ics.cache_key(("a", 1)) != ics.cache_key(("a", True))
     assert ics.cache_key(chicago) == ics.cache_key(chicago.replace())
+
+
+def test_issue_11_folder_page_follows_what_no_feed_carries(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    (root / "one").mkdir(parents=True)
+    events = root / "one" / "events.yaml"
+    placed = SCHEDULE.format(zone="Europe/Berlin").replace("    track: Main\n", "    location: Room 2\n").replace(
+        '    end: "09:30"\n', '    end: "09:30"\n    location: Room 1\n')
+    save(events, placed)
+    client = create_app({"TESTING": True, "EVENTS_PATH": str(root), "RELOAD_SECONDS": 0}).test_client()
+    before = client.get("/").get_data(as_text=True)
+    feed = client.get("/one/calendar.ics").data
+
+    save(events, placed.replace("location: Hall A", "location: Hall B"))  # the calendar's own place: in no feed
+
+    assert client.get("/one/calendar.ics").data == feed
+    assert "Hall A" in before
+    after = client.get("/").get_data(as_text=True)
+    assert "Hall B" in after and "Hall A" not in after

@@ -165,6 +165,8 @@ class FolderHolder:
         self.folder = folder
         self.mounts = mounts
         self._cache: dict[tuple[object, ...], Resource] = {}
+        self._current: tuple[tuple[str, int], ...] = ()
+        self._sites: list[tuple[str, Site]] = []
 
     def holders(self) -> dict[str, Holder]:
         """The schedules that have loaded, by name."""
@@ -193,7 +195,18 @@ class FolderHolder:
                 found[name] = failure.lines
         return found
 
-    def cached(self, key: tuple[object, ...], make: Callable[[], Resource]) -> Resource:
+    def cached(self, key: tuple[object, ...], sites: list[tuple[str, Site]], make: Callable[[], Resource]) -> Resource:
+        """The resource made from exactly these ``sites`` (and ``key``), made once.
+
+        Keyed on the sites themselves (their identity), not on a digest of some of
+        their bytes: the page shows what no feed carries (the calendar's location).
+        Only the current sites' resources are kept, and they keep those sites alive,
+        so an identity is never reused while it is a key.
+        """
+        current = tuple((name, id(site)) for name, site in sites)
+        if self._current != current:
+            self._cache, self._current, self._sites = {}, current, sites
+        key = (*key, current)
         resource = self._cache.get(key)
         if resource is None:
             if len(self._cache) >= 16:
@@ -259,8 +272,7 @@ def index() -> Response:
     sites = holder.sites()
     base = current_app.config["BASE_URL"] or None  # never the request's host: see "What the server trusts"
     problems = tuple(sorted(holder.problems()))
-    key = ("page", base, problems, *(site.resources["calendar.ics"].etag for _, site in sites))
-    page = holder.cached(key, lambda: Resource.make(
+    page = holder.cached(("page", base, problems), sites, lambda: Resource.make(
         render_folder_page(holder.folder, sites, base_url=base, problems=problems), HTML_TYPE, folder_changed(sites)
     ))
     return _respond(page, _cache_seconds(sites))
@@ -286,9 +298,8 @@ def everything() -> Response:
     holder = _folder()
     sites = holder.sites()
     selected = select_across(holder, sites)
-    etags = tuple(site.resources["calendar.ics"].etag for _, site in sites)
     if selected is None:
-        resource = holder.cached(("all", *etags), lambda: Resource.make(
+        resource = holder.cached(("all",), sites, lambda: Resource.make(
             all_feed(holder.folder, sites), ICS_TYPE, folder_changed(sites)))
     else:
         count = sum(len(ids) for ids in selected.values())
