@@ -240,20 +240,40 @@ def content_line(name: str, value: object, parameters: dict[str, str] | None = N
         return _write_line(name, value, parameters)
     if isinstance(value, list):
         value = tuple(value)
-    # Aware datetimes of the same instant compare equal across zones, and 1 == True:
-    # the key carries the type and the zone so equal keys always mean equal lines.
-    zone = str(value.tzinfo) if isinstance(value, dt.datetime) else None
-    key = (name, type(value), value, zone, tuple(sorted(parameters.items())) if parameters else ())
+    items = tuple(sorted(parameters.items())) if parameters else ()
+    key = (name, value, cache_key(value), items, cache_key(items))
     try:
         return _cached_line(key)
     except TypeError:  # an unhashable value: write it without the cache
         return _write_line(name, value, parameters)
 
 
+def cache_key(value: object) -> object:
+    """A key for ``value`` that is equal only where the written bytes are equal.
+
+    ``==`` is not enough: aware datetimes of one instant are equal across zones
+    (America/Chicago and US/Central, zoneinfo and pytz), a time and the same wall
+    time at ``fold=1`` are equal in one zone, and ``1 == 1.0 == True``; each writes
+    other bytes. So the key carries each value's type and, for a time, its zone's
+    name, its offset and its fold, through tuples, lists and mappings.
+    """
+    if isinstance(value, dt.datetime | dt.time):
+        zone = value.tzinfo
+        name = getattr(zone, "key", None) or getattr(zone, "zone", None) or (None if zone is None else repr(zone))
+        offset = value.utcoffset() if zone is not None else None
+        return (type(value), value.replace(tzinfo=None), value.fold, type(zone), name, offset)
+    if isinstance(value, tuple | list | frozenset | set):
+        items = sorted(map(repr, value)) if isinstance(value, frozenset | set) else value
+        return (type(value), tuple(cache_key(item) for item in items))
+    if isinstance(value, Mapping):
+        return (type(value), tuple((cache_key(k), cache_key(v)) for k, v in value.items()))
+    return (type(value), value)
+
+
 @lru_cache(maxsize=8192)
-def _cached_line(key: tuple[object, ...]) -> str:
-    name, _, value, _, parameters = key
-    return _write_line(name, value, dict(parameters))  # type: ignore[arg-type, call-overload]
+def _cached_line(key: tuple[str, object, object, tuple[tuple[str, str], ...], object]) -> str:
+    name, value, _, parameters, _ = key
+    return _write_line(name, value, dict(parameters))
 
 
 def _write_line(name: str, value: object, parameters: dict[str, str] | None) -> str:
@@ -293,8 +313,10 @@ ContentCache = dict[tuple[object, ...], EventContent]
 
 def event_content(slot: Slot, calendar: Calendar, cache: ContentCache | None = None) -> EventContent:
     """The content of one event, serialized once and reused while it does not change."""
-    key = (slot.event, slot.session and (slot.session.id, slot.session.title), slot.uid, slot.start, slot.end,
-           slot.location, slot.stream_url, calendar.url)
+    # Every input of event_properties but the revision; cache_key, since two zones'
+    # equal datetimes (America/Chicago, US/Central) write other TZIDs.
+    key = (slot.event, cache_key((slot.session and (slot.session.id, slot.session.title), slot.uid, slot.start,
+                                  slot.end, slot.location, slot.stream_url, calendar.url)))
     content = cache.get(key) if cache is not None else None
     if content is None:
         lines = {name: found for name, found in event_lines(slot, calendar).items() if name not in REVISION_PROPERTIES}
@@ -513,6 +535,7 @@ __all__ = [
     "build_calendar",
     "build_event",
     "build_timezones",
+    "cache_key",
     "calendar_description",
     "compile_calendar",
     "content_line",

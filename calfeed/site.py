@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from pathlib import Path
 
+from anyascii import anyascii
+
 from .ics import EPOCH, CompiledCalendar, ContentCache, Revision, compile_calendar
 from .load import load_calendar
 from .model import Calendar, Kind, Slot
@@ -71,10 +73,39 @@ class Site:
 
 
 def slugify(text: str) -> str:
-    """A lowercase ASCII slug for a feed path: ``Room 243-245`` -> ``room-243-245``."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    """A lowercase ASCII slug for a feed path: ``Room 243-245`` -> ``room-243-245``, ``Зал 1`` -> ``zal-1``.
+
+    Every script is transliterated (anyascii), so a Cyrillic, CJK or Hebrew name
+    keeps a slug of its own; a name with no letter or digit at all gets ``x-`` and
+    a hash of the name (see ``feed_slugs``).
+    """
+    ascii_text = anyascii(unicodedata.normalize("NFC", text))
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:60].strip("-") or "x"
+    return slug[:60].strip("-") or f"x-{_digest(text)}"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def feed_slugs(names: Iterable[str]) -> dict[str, str]:
+    """The slug of each name's feed path, a function of the name alone wherever it can be.
+
+    A subscriber's feed path must go on serving the same track or room whatever
+    other tracks come and go. Names with a slug of their own get it; names whose
+    slugs collide (``Room A`` and ``room a``) each get their slug and a short hash
+    of the name itself, never a number in sort order that another name would take
+    over: a published path is never handed to another name while its own name is
+    in the schedule.
+    """
+    by_slug: dict[str, list[str]] = {}
+    for name in names:
+        by_slug.setdefault(slugify(name), []).append(name)
+    slugs: dict[str, str] = {}
+    for slug, group in by_slug.items():
+        for name in group:
+            slugs[name] = slug if len(group) == 1 else f"{slug}-{_digest(name)}"
+    return slugs
 
 
 def _grouped(slots: Iterable[Slot], key: Callable[[Slot], str | None]) -> dict[str, list[str]]:
@@ -99,14 +130,9 @@ def select_feeds(compiled: CompiledCalendar) -> tuple[Feed, ...]:
         groups = _grouped(slots, key)
         if len(groups) < 2:
             continue  # one room or one track: the whole feed says it all
-        used: set[str] = set()
+        slugs = feed_slugs(groups)
         for title, ids in sorted(groups.items()):
-            slug = base = slugify(title)
-            number = 2
-            while slug in used:
-                slug, number = f"{base}-{number}", number + 1
-            used.add(slug)
-            feeds.append(Feed(f"{folder}/{slug}.ics", title, tuple(ids)))
+            feeds.append(Feed(f"{folder}/{slugs[title]}.ics", title, tuple(ids)))
     return tuple(feeds)
 
 
@@ -189,4 +215,6 @@ def load_site(
     )
 
 
-__all__ = ["HTML_TYPE", "ICS_TYPE", "Feed", "Resource", "Site", "build_site", "load_site", "select_feeds", "slugify"]
+__all__ = [
+    "HTML_TYPE", "ICS_TYPE", "Feed", "Resource", "Site", "build_site", "feed_slugs", "load_site", "select_feeds", "slugify"
+]

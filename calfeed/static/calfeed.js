@@ -41,11 +41,31 @@
     if (enabled) { link.removeAttribute("aria-disabled"); } else { link.setAttribute("aria-disabled", "true"); }
   }
 
+  function absolute(url) {
+    try { return new URL(url, document.baseURI).href; } catch (error) { return url; }
+  }
+
+  function setupSubscribe() {
+    // A page served without a base URL holds no absolute link of its own (nothing a request
+    // says reaches it): the feed URL is relative and the buttons go through the server's
+    // subscribe/ redirects. The browser knows the page's own URL: write the links in place.
+    var input = document.getElementById("feed-url");
+    if (!input) { return; }
+    var feed = absolute(input.value);
+    if (feed === input.value) { return; }
+    input.value = feed;
+    var query = "url=" + encodeURIComponent(feed) + "&name=" + encodeURIComponent(document.title);
+    setLink("subscribe-webcal", webcal(feed), true);
+    setLink("subscribe-google", "https://calendar.google.com/calendar/render?cid=" + encodeURIComponent(webcal(feed)), true);
+    setLink("subscribe-outlook", "https://outlook.live.com/calendar/0/addfromweb?" + query, true);
+    setLink("subscribe-office", "https://outlook.office.com/calendar/0/addfromweb?" + query, true);
+  }
+
   function setupPersonal() {
     var form = document.getElementById("personal-form");
     var output = document.getElementById("personal-url");
     if (!form || !output) { return; }
-    var base = output.getAttribute("data-base");
+    var base = absolute(output.getAttribute("data-base"));
     var name = output.getAttribute("data-name");
     var alarm = document.getElementById("alarm");
     var count = document.getElementById("personal-count");
@@ -100,6 +120,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setupCopy();
+    setupSubscribe();
     setupPersonal();
     setupLocalTimes();
   });

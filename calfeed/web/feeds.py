@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from flask import request
 from werkzeug.datastructures import MultiDict
@@ -25,6 +25,40 @@ def _values(args: MultiDict[str, str], name: str) -> list[str]:
     """Every value of a repeatable, comma-separated parameter, without empties or repeats."""
     values = [part.strip() for value in args.getlist(name) for part in value.split(",")]
     return list(dict.fromkeys(value for value in values if value))
+
+
+def _speaker_key(name: str) -> str:
+    # Case and the spaces around commas do not matter: "doe,jane" finds "Doe, Jane".
+    return ",".join(part.strip() for part in name.casefold().split(","))
+
+
+def _speakers(args: MultiDict[str, str], known: Mapping[str, str]) -> tuple[list[str], list[str]]:
+    """The speakers a query names, by key, and the values that name none.
+
+    A speaker's name may hold a comma ("Doe, Jane"), and a value may list several
+    speakers with commas: each value is split at its commas and the longest runs of
+    parts that make a known name are taken first, so every speaker can be selected
+    (``speaker=Doe, Jane,Ana Gainaru``; repeat the parameter to keep a name apart).
+    A run spans at most as many commas as the longest name holds: linear in the query.
+    """
+    width = 1 + max((name.count(",") for name in known), default=0)
+    found: list[str] = []
+    unknown: list[str] = []
+    for value in args.getlist("speaker"):
+        parts = value.split(",")
+        start = 0
+        while start < len(parts):
+            for end in range(min(len(parts), start + width), start, -1):
+                key = _speaker_key(",".join(parts[start:end]))
+                if key in known:
+                    found.append(key)
+                    start = end
+                    break
+            else:
+                if parts[start].strip():
+                    unknown.append(parts[start].strip())
+                start += 1
+    return list(dict.fromkeys(found)), list(dict.fromkeys(unknown))
 
 
 def _named(values: Iterable[str]) -> str:
@@ -60,7 +94,7 @@ def select_events(site: Site, args: MultiDict[str, str]) -> tuple[list[str] | No
         BadRequest: An unknown id, kind or speaker, a bad alarm, or too many ids.
     """
     compiled = site.compiled
-    kinds, speakers, ids = _values(args, "kind"), _values(args, "speaker"), _values(args, "events")
+    kinds, ids = _values(args, "kind"), _values(args, "events")
     alarm = _alarm(args)
     if len(ids) > MAX_IDS:
         raise BadRequest(f"a feed may list at most {MAX_IDS} events, got {len(ids)}.")
@@ -77,16 +111,16 @@ def select_events(site: Site, args: MultiDict[str, str]) -> tuple[list[str] | No
             f"kinds are {', '.join(sorted(known_kinds))}."
         )
     names = (
-        {speaker.name.casefold(): speaker.name for slot in compiled.slots for speaker in slot.event.speakers}
-        if speakers
+        {_speaker_key(speaker.name): speaker.name for slot in compiled.slots for speaker in slot.event.speakers}
+        if any(value.strip(", ") for value in args.getlist("speaker"))
         else {}
     )
-    bad_speakers = [speaker for speaker in speakers if speaker.casefold() not in names]
+    speakers, bad_speakers = _speakers(args, names)
     if bad_speakers:
         raise BadRequest(f"no speaker named {_named(bad_speakers)} in this schedule.")
     if not (kinds or speakers or ids):
         return None, (f"with {alarm}-minute reminders" if alarm is not None else None), alarm
-    wanted_speakers = {speaker.casefold() for speaker in speakers}
+    wanted_speakers = set(speakers)
     wanted_ids = set(ids)
     if ids and not kinds and not speakers:  # a personal feed: order the ids, no scan of the schedule
         positions = compiled.positions
@@ -96,7 +130,7 @@ def select_events(site: Site, args: MultiDict[str, str]) -> tuple[list[str] | No
             slot.id
             for slot in compiled.slots
             if (not kinds or slot.event.kind.value in kinds)
-            and (not speakers or any(s.name.casefold() in wanted_speakers for s in slot.event.speakers))
+            and (not speakers or any(_speaker_key(s.name) in wanted_speakers for s in slot.event.speakers))
             and (not ids or slot.id in wanted_ids)
         ]
     parts = []
@@ -105,7 +139,7 @@ def select_events(site: Site, args: MultiDict[str, str]) -> tuple[list[str] | No
     if kinds:
         parts.append(", ".join(Kind(kind).label for kind in kinds))
     if speakers:
-        parts.append("with " + ", ".join(names[speaker.casefold()] for speaker in speakers))
+        parts.append("with " + ", ".join(names[speaker] for speaker in speakers))
     name = ("personal: " if ids else "filtered: ") + "; ".join(parts)
     return selected, name, alarm
 

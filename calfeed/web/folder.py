@@ -11,19 +11,21 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from urllib.parse import quote
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
-from werkzeug.exceptions import BadRequest, RequestURITooLarge
+from werkzeug.exceptions import BadRequest, NotFound, RequestURITooLarge
 from werkzeug.utils import redirect
+from werkzeug.wrappers import Response as BaseResponse
 
 from ..errors import CalfeedError
 from ..folder import Folder, Schedule, duplicate_uids, folder_changed, folder_feed, load_folder
 from ..site import HTML_TYPE, ICS_TYPE, Resource, Site
 from .feeds import MAX_IDS, MAX_QUERY_BYTES, _named, _values
-from .page import _base, _hours, subscribe_links
+from .page import SUBSCRIBE_PATHS, _base, _hours, subscribe_links
 from .reload import Failure, Holder, _failure
 
 folder_bp = Blueprint("folder", __name__)
@@ -55,11 +57,21 @@ def _dates(site: Site) -> str:
     return f"{first:%a} {first.day} {first:%b} – {last:%a} {last.day} {last:%b %Y}"
 
 
+def _subscribe(base: str, name: str, feed: str, title: str) -> dict[str, str]:
+    # Without a base URL: the private redirects of the schedule (or the site), as on a schedule's page.
+    if not base:
+        return {client: f"{name}{path}" for client, path in SUBSCRIBE_PATHS.items()}
+    return subscribe_links(f"{base}{name}{feed}", title)
+
+
 def folder_page_context(
-    folder: Folder, sites: list[tuple[str, Site]], *, base_url: str, problems: Iterable[str] = ()
+    folder: Folder, sites: list[tuple[str, Site]], *, base_url: str | None, problems: Iterable[str] = ()
 ) -> dict[str, Any]:
-    """What the site's index page shows: each schedule with its dates, place and subscribe links."""
-    base = _base(base_url)
+    """What the site's index page shows: each schedule with its dates, place and subscribe links.
+
+    ``base_url`` None gives a page with no absolute link of its own (see ``page_context``).
+    """
+    base = _base(base_url) if base_url else ""
     entries = [
         _Entry(
             name=name,
@@ -68,7 +80,7 @@ def folder_page_context(
             zone=site.calendar.timezone,
             place=site.calendar.location,
             count=len(site.compiled.slots),
-            subscribe=subscribe_links(f"{base}{name}/calendar.ics", site.calendar.name),
+            subscribe=_subscribe(base, f"{name}/", "calendar.ics", site.calendar.name),
         )
         for name, site in sites
     ]
@@ -80,7 +92,7 @@ def folder_page_context(
         "schedules": entries,
         "event_count": sum(entry.count for entry in entries),
         "feed_url": feed_url,
-        "subscribe": subscribe_links(feed_url, folder.name),
+        "subscribe": _subscribe(base, "", "all.ics", folder.name),
         "problems": list(problems),
         "changed": changed if changed.year > 1970 else None,
         "refresh_hours": _hours(min((site.calendar.refresh_interval for _, site in sites), default=dt.timedelta(hours=6))),
@@ -88,7 +100,7 @@ def folder_page_context(
 
 
 def render_folder_page(
-    folder: Folder, sites: list[tuple[str, Site]], *, base_url: str, problems: Iterable[str] = ()
+    folder: Folder, sites: list[tuple[str, Site]], *, base_url: str | None, problems: Iterable[str] = ()
 ) -> bytes:
     """The site's index page, as served and as exported (it depends on nothing but its arguments)."""
     from .page import _page_app  # the same Jinja options as the schedule page
@@ -153,6 +165,8 @@ class FolderHolder:
         self.folder = folder
         self.mounts = mounts
         self._cache: dict[tuple[object, ...], Resource] = {}
+        self._current: tuple[tuple[str, int], ...] = ()
+        self._sites: list[tuple[str, Site]] = []
 
     def holders(self) -> dict[str, Holder]:
         """The schedules that have loaded, by name."""
@@ -181,7 +195,18 @@ class FolderHolder:
                 found[name] = failure.lines
         return found
 
-    def cached(self, key: tuple[object, ...], make: Callable[[], Resource]) -> Resource:
+    def cached(self, key: tuple[object, ...], sites: list[tuple[str, Site]], make: Callable[[], Resource]) -> Resource:
+        """The resource made from exactly these ``sites`` (and ``key``), made once.
+
+        Keyed on the sites themselves (their identity), not on a digest of some of
+        their bytes: the page shows what no feed carries (the calendar's location).
+        Only the current sites' resources are kept, and they keep those sites alive,
+        so an identity is never reused while it is a key.
+        """
+        current = tuple((name, id(site)) for name, site in sites)
+        if self._current != current:
+            self._cache, self._current, self._sites = {}, current, sites
+        key = (*key, current)
         resource = self._cache.get(key)
         if resource is None:
             if len(self._cache) >= 16:
@@ -245,13 +270,24 @@ def index() -> Response:
     """The site's index: every schedule with its dates, place and subscribe links."""
     holder = _folder()
     sites = holder.sites()
-    base = current_app.config["BASE_URL"] or request.url_root
+    base = current_app.config["BASE_URL"] or None  # never the request's host: see "What the server trusts"
     problems = tuple(sorted(holder.problems()))
-    key = ("page", base, problems, *(site.resources["calendar.ics"].etag for _, site in sites))
-    page = holder.cached(key, lambda: Resource.make(
+    page = holder.cached(("page", base, problems), sites, lambda: Resource.make(
         render_folder_page(holder.folder, sites, base_url=base, problems=problems), HTML_TYPE, folder_changed(sites)
     ))
     return _respond(page, _cache_seconds(sites))
+
+
+@folder_bp.get("/subscribe/<client>")
+def subscribe(client: str) -> BaseResponse:
+    """A subscribe button for ``all.ics`` on the page without a base URL: a private redirect."""
+    if client not in SUBSCRIBE_PATHS:
+        raise NotFound()
+    base = current_app.config["BASE_URL"]
+    feed_url = (_base(base) if base else request.url_root) + "all.ics"
+    response = redirect(subscribe_links(feed_url, _folder().folder.name)[client], code=302)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @folder_bp.get("/all.ics")
@@ -262,9 +298,8 @@ def everything() -> Response:
     holder = _folder()
     sites = holder.sites()
     selected = select_across(holder, sites)
-    etags = tuple(site.resources["calendar.ics"].etag for _, site in sites)
     if selected is None:
-        resource = holder.cached(("all", *etags), lambda: Resource.make(
+        resource = holder.cached(("all",), sites, lambda: Resource.make(
             all_feed(holder.folder, sites), ICS_TYPE, folder_changed(sites)))
     else:
         count = sum(len(ids) for ids in selected.values())
@@ -276,7 +311,7 @@ def everything() -> Response:
 @folder_bp.get("/healthz")
 def healthz() -> Response:
     """200 always: ``ok``, or ``stale`` naming each schedule whose file on disk is not served, and why."""
-    from .app import health  # the single schedule's report, per schedule
+    from .app import health, public_text  # the single schedule's report, per schedule
 
     holder = _folder()
     holder.sites()  # each schedule's reload check first
@@ -285,12 +320,14 @@ def healthz() -> Response:
         app = mount.app if isinstance(mount, _Waiting) else mount
         if app is None:
             assert isinstance(mount, _Waiting)
+            root = [holder.folder.root]  # files named from the folder: berlin/events.yaml
             schedules[name] = {"status": "failed", "problems": [
-                {"path": p.path, "line": p.line, "column": p.column, "message": p.message, "text": text}
+                {"path": p.path, "line": p.line, "column": p.column, "message": public_text(p.message, root),
+                 "text": public_text(text, root)}
                 for p, text in zip(mount.failure.problems, mount.failure.lines, strict=True)
             ]}
         else:
-            schedules[name] = health(app.extensions["calfeed"])
+            schedules[name] = health(app.extensions["calfeed"], holder.folder.root)
     clashes = duplicate_uids(holder.sites())
     ok = all(report["status"] == "ok" for report in schedules.values()) and not clashes
     body: dict[str, Any] = {"status": "ok" if ok else "stale", "schedules": schedules}
@@ -317,7 +354,8 @@ class Mounts:
         script = environ.get("SCRIPT_NAME", "") + "/" + head
         if not slash:  # /want -> /want/: the page's relative links need the slash
             query = environ.get("QUERY_STRING", "")
-            response = redirect(script + "/" + (f"?{query}" if query else ""), code=308)
+            # Relative ("want/"), so that no host or X-Forwarded-Prefix goes into a cacheable redirect.
+            response = redirect(quote(head) + "/" + (f"?{query}" if query else ""), code=308)
             return response(environ, start_response)
         return target({**environ, "SCRIPT_NAME": script, "PATH_INFO": "/" + rest}, start_response)
 

@@ -9,16 +9,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from flask import Flask, current_app, has_app_context, render_template, request
+from flask import Flask, current_app, has_app_context, render_template
 
 from ..model import Slot, Status
-from ..site import HTML_TYPE, Feed, Resource, Site
+from ..site import Feed, Resource, Site
 from .reload import Snapshot
 
 #: The package whose templates/ and static/ folders the page uses.
 PACKAGE = "calfeed"
-#: Pages rendered from the request's own base URL kept per site (the Host header is the client's to choose).
-MAX_PAGES = 8
 #: Google and Outlook refuse long "add event" links (414): the details text stays under this.
 MAX_DETAILS = 500
 
@@ -101,9 +99,11 @@ def _details(slot: Slot, ics_url: str, feed_url: str) -> str:
         lines.append(_short("Speakers: " + ", ".join(speaker.name for speaker in slot.event.speakers), 200))
     if slot.stream_url:
         lines.append(_short(f"Livestream: {slot.stream_url}", 150))
-    lines.append(f"This is a copy that will not update. Event file: {ics_url}")
+    # Without a base URL the page knows no absolute URL to give (see page_context).
+    lines.append(f"This is a copy that will not update. Event file: {ics_url}" if ics_url
+                 else "This is a copy that will not update.")
     text = "\n".join(lines)
-    if len(text) + len(feed_url) + 20 < MAX_DETAILS:
+    if feed_url and len(text) + len(feed_url) + 20 < MAX_DETAILS:
         text += f"\nSubscribe: {feed_url}"
     return _short(text, MAX_DETAILS)
 
@@ -156,7 +156,7 @@ def _time_range(slot: Slot) -> str:
 def _row(slot: Slot, *, home_zone: str, shared_location: str | None, base: str, feed_url: str) -> _Row:
     event = slot.event
     ics_path = f"events/{slot.id}.ics"
-    details = _details(slot, base + ics_path, feed_url)
+    details = _details(slot, base + ics_path if base else "", feed_url if base else "")
     links = [_Link("Slides" if len(event.slides) == 1 else f"Slides {number}", url)
              for number, url in enumerate(event.slides, 1)]
     links += [_Link(link.title, link.url) for link in event.links]
@@ -215,25 +215,32 @@ def _feed_groups(feeds: tuple[Feed, ...], base: str) -> list[_FeedGroup]:
     return [_FeedGroup(titles.get(folder, folder), tuple(links)) for folder, links in groups.items()]
 
 
-def page_context(site: Site, *, base_url: str, dynamic: bool = True) -> dict[str, Any]:
+#: Where the page without a base URL sends its subscribe buttons: the server answers each
+#: with a private redirect to the absolute link (and calfeed.js writes that link in place).
+SUBSCRIBE_PATHS = {client: f"subscribe/{client}" for client in ("webcal", "google", "outlook", "office")}
+
+
+def page_context(site: Site, *, base_url: str | None, dynamic: bool = True) -> dict[str, Any]:
     """Everything the page template shows, computed in Python.
 
     Args:
         site: The site to show.
-        base_url: The public URL the site is served from (a trailing slash is added).
+        base_url: The public URL the site is served from (a trailing slash is added);
+            None for a page that depends on no host: every link relative, the
+            subscribe buttons to ``subscribe/<client>`` (see ``SUBSCRIBE_PATHS``).
         dynamic: Offer what only the server answers (personal and filtered feeds).
 
     Returns:
         The template's variables.
     """
-    base = _base(base_url)
+    base = _base(base_url) if base_url else ""
     calendar = site.calendar
     feed_url = base + "calendar.ics"
     return {
         "calendar": calendar,
         "base_url": base,
         "feed_url": feed_url,
-        "subscribe": subscribe_links(feed_url, calendar.name),
+        "subscribe": subscribe_links(feed_url, calendar.name) if base else dict(SUBSCRIBE_PATHS),
         "days": _days(site, base, feed_url),
         "feed_groups": _feed_groups(site.feeds, base),
         "refresh_hours": _hours(calendar.refresh_interval),
@@ -252,7 +259,7 @@ def _hours(interval: dt.timedelta) -> str:
     return "1 hour" if hours == 1 else f"{hours} hours"
 
 
-def _render(app: Flask, site: Site, base_url: str, dynamic: bool = True) -> bytes:
+def _render(app: Flask, site: Site, base_url: str | None, dynamic: bool = True) -> bytes:
     with app.app_context():
         context = page_context(site, base_url=base_url, dynamic=dynamic)
         return render_template("index.html", **context).encode("utf-8")
@@ -270,7 +277,7 @@ def _configure_jinja(app: Flask) -> None:
     app.jinja_options = {**app.jinja_options, "trim_blocks": True, "lstrip_blocks": True}
 
 
-def render_page(site: Site, *, base_url: str, dynamic: bool = True) -> bytes:
+def render_page(site: Site, *, base_url: str | None, dynamic: bool = True) -> bytes:
     """Render the schedule and subscribe page of ``site``, as served and as exported.
 
     The page depends on nothing but its arguments (all its own links are relative),
@@ -278,7 +285,9 @@ def render_page(site: Site, *, base_url: str, dynamic: bool = True) -> bytes:
 
     Args:
         site: The site to show.
-        base_url: The public URL of the site, for the absolute subscribe links.
+        base_url: The public URL of the site, for the absolute subscribe links; None
+            for a page without any absolute link of its own (the server's page when
+            no BASE_URL is configured: nothing a request says reaches it).
         dynamic: Offer the personal-feed form and filtered feeds, which only the
             server answers; False for a page published on a static host.
 
@@ -296,18 +305,17 @@ def static_files() -> dict[str, bytes]:
 
 
 def _page_resource(snapshot: Snapshot) -> Resource:
-    page = snapshot.site.resources.get("index.html")
-    if page is not None:
-        return page  # BASE_URL is configured: rendered once per build
-    base = request.url_root
-    page = snapshot.pages.get(base)
-    if page is None:
-        page = Resource.make(render_page(snapshot.site, base_url=base), HTML_TYPE, snapshot.site.changed)
-        if len(snapshot.pages) >= MAX_PAGES:
-            snapshot.pages.pop(next(iter(snapshot.pages)), None)
-        snapshot.pages[base] = page
-    return page
+    # Rendered once per build, with BASE_URL or host-independent: never per request.
+    return snapshot.site.resources["index.html"]
 
 
 
-__all__ = ["google_event_link", "outlook_event_link", "page_context", "render_page", "static_files", "subscribe_links"]
+__all__ = [
+    "SUBSCRIBE_PATHS",
+    "google_event_link",
+    "outlook_event_link",
+    "page_context",
+    "render_page",
+    "static_files",
+    "subscribe_links",
+]
