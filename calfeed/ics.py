@@ -18,6 +18,7 @@ from functools import cached_property, lru_cache
 import icalendar
 from icalendar import vDuration, vText
 from icalendar.caselessdict import canonsort_keys
+from icalendar.timezone.tzid import is_utc
 
 from .model import Calendar, Slot, Status, resolve
 from .timezones import build_timezone
@@ -355,7 +356,7 @@ class CompiledCalendar:
             The whole VCALENDAR, byte for byte what icalendar writes for the same tree.
         """
         ids = [slot.id for slot in self.slots] if event_ids is None else list(event_ids)
-        zones = sorted({self._by_id[event_id].tzid for event_id in ids})
+        zones = sorted({tzid for tzid in (self._by_id[event_id].tzid for event_id in ids) if tzid in self.timezones})
         bodies = [self.events[event_id] for event_id in ids]
         if alarm is not None:
             # The VALARM is the event's only subcomponent, so icalendar would write it
@@ -390,22 +391,22 @@ def feed_header(calendar: Calendar, *, name: str | None = None) -> bytes:
     return ical[: -len(_END)]
 
 
-def _year_range(slots: Iterable[Slot]) -> dict[str, tuple[int, int, dt.datetime]]:
-    ranges: dict[str, tuple[int, int, dt.datetime]] = {}
+def _zone_ranges(slots: Iterable[Slot]) -> dict[str, tuple[dt.datetime, dt.datetime]]:
+    """The first and last instant written with each TZID (UTC is written as ``Z`` and needs none)."""
+    ranges: dict[str, tuple[dt.datetime, dt.datetime]] = {}
     for slot in slots:
         for moment in (slot.start, slot.end):
+            if is_utc(moment):
+                continue
             tzid, utc = slot.tzid, _utc(moment)
-            low, high, earliest = ranges.get(tzid, (moment.year, moment.year, utc))
-            ranges[tzid] = (min(low, moment.year), max(high, moment.year), min(earliest, utc))
+            low, high = ranges.get(tzid, (utc, utc))
+            ranges[tzid] = (min(low, utc), max(high, utc))
     return ranges
 
 
 def build_timezones(slots: Iterable[Slot]) -> dict[str, icalendar.Timezone]:
-    """One VTIMEZONE per TZID the slots use, exact over the years they span."""
-    return {
-        tzid: build_timezone(tzid, low, high, earliest)
-        for tzid, (low, high, earliest) in sorted(_year_range(slots).items())
-    }
+    """One VTIMEZONE per TZID the slots' times are written with, exact over the instants they span."""
+    return {tzid: build_timezone(tzid, low, high) for tzid, (low, high) in sorted(_zone_ranges(slots).items())}
 
 
 def compile_calendar(
