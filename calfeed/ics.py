@@ -365,8 +365,31 @@ class CompiledCalendar:
             bodies = [body[: -len(_END_EVENT)] + block + _END_EVENT for body in bodies]
         return b"".join([self.header(name), *(self.timezones[zone] for zone in zones), *bodies, _END])
 
+    def event_file(self, event_id: str) -> bytes:
+        """One event as a file to open or import: no calendar-level naming (see ``event_file_header``)."""
+        slot = self._by_id[event_id]
+        zone = self.timezones.get(slot.tzid)
+        return b"".join([event_file_header(), *([zone] if zone else []), self.events[event_id], _END])
+
 
 _END_EVENT = b"END:VEVENT\r\n"
+
+
+@lru_cache(maxsize=1)
+def event_file_header() -> bytes:
+    """The header of a single-event file: VERSION, PRODID and CALSCALE, nothing that names a calendar.
+
+    Outlook opens a file that carries X-WR-CALNAME as a new calendar, and MS-OXCICAL
+    (2.1.3.1.1.16) says to omit it for a single appointment; NAME, the descriptions,
+    REFRESH-INTERVAL and X-PUBLISHED-TTL describe a subscribed calendar too, so a
+    downloaded event carries none of them and imports as one appointment
+    (docs/clients.md).
+    """
+    vcalendar = icalendar.Calendar()
+    vcalendar.add("VERSION", "2.0")
+    vcalendar.add("PRODID", PRODID)
+    vcalendar.add("CALSCALE", "GREGORIAN")
+    return bytes(vcalendar.to_ical())[: -len(_END)]
 
 
 @lru_cache(maxsize=64)
@@ -473,6 +496,7 @@ __all__ = [
     "compile_calendar",
     "content_line",
     "event_content",
+    "event_file_header",
     "event_lines",
     "event_properties",
     "fold",

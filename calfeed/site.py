@@ -141,7 +141,7 @@ def build_site(
     for slot in compiled.slots:
         modified = revisions.get(slot.id, Revision()).modified or changed
         resources[f"events/{slot.id}.ics"] = Resource.make(
-            compiled.feed([slot.id]), ICS_TYPE, modified, attachment=f"{slot.id}.ics"
+            compiled.event_file(slot.id), ICS_TYPE, modified, attachment=f"{slot.id}.ics"
         )
     for feed in feeds:
         resources[feed.path] = Resource.make(compiled.feed(feed.event_ids, name=feed.title), ICS_TYPE, changed)

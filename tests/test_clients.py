@@ -16,6 +16,7 @@ import pytest
 from calfeed import Calendar, load_calendar
 from calfeed.ics import compile_calendar
 from calfeed.model import resolve
+from calfeed.web import create_app
 from conftest import EVENTS
 from test_interop import SCHEDULES, _calendar as interop_calendar, _e
 
@@ -126,3 +127,30 @@ def test_issue_13_outlook_reads_changed_rule_zones_right(zone, days):
     events = [_e(f"e{index}", day, "10:00", "11:00") for index, day in enumerate(days)]
     calendar = interop_calendar("Zone", zone, events)
     assert outlook_mismatches(calendar) == []
+
+
+def test_issue_13_event_files_carry_no_calendar_naming():
+    client = create_app({"TESTING": True, "EVENTS_PATH": str(EVENTS), "STATE_PATH": False}).test_client()
+    # What was served: every per-event file is one appointment, nothing that names a calendar.
+    feed = icalendar.Calendar.from_ical(client.get("/calendar.ics").data)
+    uids = [str(event["UID"]) for event in feed.walk("VEVENT")]
+    for uid in uids:
+        response = client.get(f"/events/{uid.split('@')[0]}.ics")
+        parsed = icalendar.Calendar.from_ical(response.data)
+        assert sorted(parsed) == ["CALSCALE", "PRODID", "VERSION"], uid
+        assert [str(event["UID"]) for event in parsed.walk("VEVENT")] == [uid]
+        assert [str(tz["TZID"]) for tz in parsed.walk("VTIMEZONE")] == [str(parsed.walk("VEVENT")[0]["DTSTART"].params["TZID"])]
+    # the feeds keep their naming
+    assert {"NAME", "X-WR-CALNAME", "X-PUBLISHED-TTL", "REFRESH-INTERVAL"} <= set(feed)
+
+
+def test_issue_13_utc_calendar_has_no_vtimezone():
+    calendar = interop_calendar("UTC", "UTC", [_e("a", "2024-05-01", "10:00", "11:00"),
+                                               _e("b", "2024-05-01", "12:00", "13:00", "Europe/Paris")])
+    compiled = compile_calendar(calendar)
+    for body in (compiled.feed(), compiled.event_file("a"), compiled.event_file("b")):
+        parsed = icalendar.Calendar.from_ical(body)
+        written = {str(event["DTSTART"].params.get("TZID", "Z")) for event in parsed.walk("VEVENT")}
+        assert sorted(str(tz["TZID"]) for tz in parsed.walk("VTIMEZONE")) == sorted(written - {"Z"})
+    assert b"TZID:UTC" not in compiled.feed()
+    assert b"DTSTART:20240501T100000Z" in compiled.event_file("a")
