@@ -38,7 +38,7 @@ def static_headers(cache_seconds: int) -> bytes:
         f"  Cache-Control: public, max-age={cache_seconds}\n"
         "  X-Content-Type-Options: nosniff\n"
     )
-    lines = ["/calendar.ics", ics]
+    lines = ["/calendar.ics", ics, "/calendar.compact.ics", ics]
     for folder in OWNED_FOLDERS:
         lines += [f"/{folder}/*", ics + ("  Content-Disposition: attachment\n" if folder == "events" else "")]
     return "\n".join(lines).replace("\n\n", "\n").encode()
@@ -158,6 +158,8 @@ class BuildReport:
     removed: list[str]
     files: WriteReport
     state_changed: bool
+    #: What the organizer should know about the published site (``Site.warnings``).
+    warnings: tuple[str, ...] = ()
 
     def summary(self, out_dir: str | Path) -> str:
         return (
@@ -217,7 +219,7 @@ def build(
     if check:
         files = plan_site(site, out, extra) if out.is_dir() else WriteReport(written=sorted(_bodies(site, extra)))
         stale = state_text is not None and _read(Path(state_path)) != state_text  # type: ignore[arg-type]
-        return BuildReport(count, changed, cancelled, removed, files, stale)
+        return BuildReport(count, changed, cancelled, removed, files, stale, site.warnings)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -231,7 +233,7 @@ def build(
                 raise ExportError(f"cannot write the state file {state_path}: {err.strerror or err}") from None
             state_changed = True
         files = write_site(site, out, extra)
-    return BuildReport(count, changed, cancelled, removed, files, state_changed)
+    return BuildReport(count, changed, cancelled, removed, files, state_changed, site.warnings)
 
 
 def _read(path: Path) -> str | None:

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from ..ics import ContentCache
 from ..site import Site, load_site
 from ..state import default_state_path
-from .feeds import _calendar_resource
+from .feeds import _calendar_resource, _personal_resource
 from .http import _lookup, send_resource
 from .page import PACKAGE, _configure_jinja, _page_resource, _render, _base
 from .reload import Holder, _current, _holder
@@ -45,6 +45,8 @@ def health(holder: Holder) -> dict[str, Any]:
             "events": len(snapshot.site.compiled.slots),
         },
     }
+    if snapshot.site.warnings:
+        report["warnings"] = list(snapshot.site.warnings)
     if failure is not None:
         report["since"] = failure.since.isoformat(timespec="seconds")
         report["problems"] = [
@@ -73,6 +75,23 @@ def calendar() -> Response:
     snapshot = _current()
     resource = _calendar_resource(snapshot)
     return send_resource(snapshot, resource, keep_gzip=resource is snapshot.site.resources["calendar.ics"])
+
+
+@bp.get("/calendar.compact.ics")
+def compact_calendar() -> Response:
+    """The compact whole schedule (for Google Calendar), filtered when the query asks."""
+    snapshot = _current()
+    resource = _calendar_resource(snapshot, compact=True)
+    return send_resource(snapshot, resource, keep_gzip=resource is snapshot.site.resources["calendar.compact.ics"])
+
+
+@bp.get("/p/<code>.ics")
+def personal(code: str) -> Response:
+    """A personal feed named by a short code; ``p/<code>.compact.ics`` is its compact twin."""
+    snapshot = _current()
+    compact = code.endswith(".compact")
+    resource = _personal_resource(snapshot, code.removesuffix(".compact"), compact=compact)
+    return send_resource(snapshot, resource, keep_gzip=False)
 
 
 @bp.get("/healthz")
@@ -149,7 +168,10 @@ def init_app(app: Flask) -> None:
 
     def build(cache: ContentCache) -> Site:
         page = (lambda site: _render(app, site, base_url)) if base_url else None
-        return load_site(events_path, state_path=state_path, page=page, cache=cache)
+        site = load_site(events_path, state_path=state_path, page=page, cache=cache)
+        for line in site.warnings:
+            app.logger.warning("%s: %s", events_path, line)
+        return site
 
     reload_seconds = config["RELOAD_SECONDS"]
     app.extensions["calfeed"] = Holder(
