@@ -281,6 +281,18 @@ def serialize_event(lines: dict[str, list[str]]) -> bytes:
     return "\r\n".join(body).encode("utf-8")
 
 
+def _text_value(text: str) -> dict[str, str]:
+    """``VALUE=TEXT`` for a naming property whose value has escapes (docs/clients.md).
+
+    ical.js and python-icalendar do not know NAME or the X-WR- properties, so they
+    give their value raw, showing ``\\,`` and ``\\n`` literally, unless VALUE=TEXT
+    says it is TEXT; libical and vobject unescape either way. A value without
+    ``\\ , ;`` or a newline needs no escape and keeps the plain form that every
+    client has always read.
+    """
+    return {"VALUE": "TEXT"} if any(char in text for char in "\\,;\n\r") else {}
+
+
 def _header(calendar: Calendar, name: str, description: str | None) -> icalendar.Calendar:
     # No METHOD: a feed is a plain RFC 5545 calendar, not an iTIP message. With
     # METHOD:PUBLISH, RFC 5546 wants an ORGANIZER on every event (libical and ical4j
@@ -293,11 +305,11 @@ def _header(calendar: Calendar, name: str, description: str | None) -> icalendar
     # icalendar 7.3 types NAME and the X-WR- properties as unknown and writes them
     # raw, without TEXT escaping (a newline in X-WR-CALDESC breaks the line, a
     # comma in NAME is read as a list); all of them are TEXT, so they get vText.
-    vcalendar.add("NAME", vText(name))
-    vcalendar.add("X-WR-CALNAME", vText(name))
+    vcalendar.add("NAME", vText(name), parameters=_text_value(name))
+    vcalendar.add("X-WR-CALNAME", vText(name), parameters=_text_value(name))
     if description:
         vcalendar.add("DESCRIPTION", description)
-        vcalendar.add("X-WR-CALDESC", vText(description))
+        vcalendar.add("X-WR-CALDESC", vText(description), parameters=_text_value(description))
     vcalendar.add("X-WR-TIMEZONE", calendar.timezone)
     if calendar.url:
         vcalendar.add("URL", calendar.url)

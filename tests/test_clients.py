@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar as _calendar
 import datetime as dt
+from pathlib import Path
 
 import icalendar
 import pytest
@@ -154,3 +155,47 @@ def test_issue_13_utc_calendar_has_no_vtimezone():
         assert sorted(str(tz["TZID"]) for tz in parsed.walk("VTIMEZONE")) == sorted(written - {"Z"})
     assert b"TZID:UTC" not in compiled.feed()
     assert b"DTSTART:20240501T100000Z" in compiled.event_file("a")
+
+
+def _naming_schedules() -> dict[str, Calendar]:
+    tricky = Calendar(
+        name="Conf, 2024; Day \\ One", domain="test.example.org", url="https://test.example.org/",
+        timezone="Europe/Berlin", updated="2024-01-01T00:00:00Z",
+        description="New Orleans, 16 December; a \\ backslash.\nSecond line, too.",
+        events=[_e("a", "2024-05-01", "10:00", "11:00", track="Track, one; \\ x")],
+    )
+    plain = interop_calendar("Plain name", "Europe/Berlin", [_e("b", "2024-05-01", "10:00", "11:00")])
+    return {"tricky": tricky, "plain": plain}
+
+
+def test_issue_13_every_parser_reads_names_and_descriptions_as_written(tmp_path):
+    from calfeed.export import write_site
+    from calfeed.ics import calendar_description
+    from calfeed.site import build_site
+    from test_interop import parsers, require_tools
+
+    require_tools()
+    expected: dict[str, dict[str, str | None]] = {}
+    for label, calendar in _naming_schedules().items():
+        site = build_site(calendar)
+        write_site(site, tmp_path / label)
+        description = calendar_description(calendar)
+        titles = {"calendar.ics": None, **{feed.path: feed.title for feed in site.feeds}}
+        for path, title in titles.items():
+            name = f"{calendar.name}: {title}" if title else calendar.name
+            meant = {"name": name, "x-wr-calname": name, "x-wr-caldesc": description, "description": description}
+            expected[str(tmp_path / label / path)] = meant
+            expected[str(tmp_path / label / path.replace(".ics", ".compact.ics"))] = meant
+    assert any("\\" in str(meant["name"]) and "," in str(meant["x-wr-caldesc"]) for meant in expected.values())
+    paths = sorted(expected)
+    for parser, parse in parsers.PARSERS.items():
+        read = {path: found["calendar"] for path, found in parse(paths)["files"].items()}
+        assert read == expected, parser
+    for path in paths:
+        parsed = icalendar.Calendar.from_ical(Path(path).read_bytes())
+        got = {name.lower(): str(parsed[name]) if name in parsed else None
+               for name in ("NAME", "X-WR-CALNAME", "X-WR-CALDESC", "DESCRIPTION")}
+        assert got == expected[path], path
+    # a value that needs no escape keeps the plain form every client has always read
+    plain = Path(tmp_path / "plain" / "calendar.ics").read_bytes()
+    assert b"\r\nX-WR-CALNAME:Plain name\r\n" in plain and b"\r\nNAME:Plain name\r\n" in plain
