@@ -208,6 +208,9 @@ def build_command(
         raise InvalidInput(err) from None
     except (CalfeedError, OSError) as err:
         raise click.ClickException(str(err).splitlines()[0]) from None
+    if not quiet:
+        for line in report.warnings:
+            click.echo(f"warning: {line}", err=True)
     if check:
         stale = report.files.written + report.files.removed + (["state file"] if report.state_changed else [])
         if stale:

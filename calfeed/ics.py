@@ -18,6 +18,7 @@ from functools import cached_property, lru_cache
 import icalendar
 from icalendar import vCategory, vDuration, vText
 from icalendar.caselessdict import canonsort_keys
+from icalendar.timezone.tzid import is_utc
 
 from .model import Calendar, Event, Slot, Status, resolve
 from .timezones import build_timezone
@@ -345,6 +346,18 @@ def serialize_event(lines: dict[str, list[str]]) -> bytes:
     return "\r\n".join(body).encode("utf-8")
 
 
+def _text_value(text: str) -> dict[str, str]:
+    """``VALUE=TEXT`` for a naming property whose value has escapes (docs/clients.md).
+
+    ical.js and python-icalendar do not know NAME or the X-WR- properties, so they
+    give their value raw, showing ``\\,`` and ``\\n`` literally, unless VALUE=TEXT
+    says it is TEXT; libical and vobject unescape either way. A value without
+    ``\\ , ;`` or a newline needs no escape and keeps the plain form that every
+    client has always read.
+    """
+    return {"VALUE": "TEXT"} if any(char in text for char in "\\,;\n\r") else {}
+
+
 def _header(calendar: Calendar, name: str, description: str | None) -> icalendar.Calendar:
     # No METHOD: a feed is a plain RFC 5545 calendar, not an iTIP message. With
     # METHOD:PUBLISH, RFC 5546 wants an ORGANIZER on every event (libical and ical4j
@@ -357,11 +370,11 @@ def _header(calendar: Calendar, name: str, description: str | None) -> icalendar
     # icalendar 7.3 types NAME and the X-WR- properties as unknown and writes them
     # raw, without TEXT escaping (a newline in X-WR-CALDESC breaks the line, a
     # comma in NAME is read as a list); all of them are TEXT, so they get Text.
-    vcalendar.add("NAME", Text(name))
-    vcalendar.add("X-WR-CALNAME", Text(name))
+    vcalendar.add("NAME", Text(name), parameters=_text_value(name))
+    vcalendar.add("X-WR-CALNAME", Text(name), parameters=_text_value(name))
     if description:
         vcalendar.add("DESCRIPTION", Text(description))
-        vcalendar.add("X-WR-CALDESC", Text(description))
+        vcalendar.add("X-WR-CALDESC", Text(description), parameters=_text_value(description))
     vcalendar.add("X-WR-TIMEZONE", calendar.timezone)
     if calendar.url:
         vcalendar.add("URL", calendar.url)
@@ -420,7 +433,7 @@ class CompiledCalendar:
             The whole VCALENDAR, byte for byte what icalendar writes for the same tree.
         """
         ids = [slot.id for slot in self.slots] if event_ids is None else list(event_ids)
-        zones = sorted({self._by_id[event_id].tzid for event_id in ids})
+        zones = sorted({tzid for tzid in (self._by_id[event_id].tzid for event_id in ids) if tzid in self.timezones})
         bodies = [self.events[event_id] for event_id in ids]
         if alarm is not None:
             # The VALARM is the event's only subcomponent, so icalendar would write it
@@ -429,8 +442,31 @@ class CompiledCalendar:
             bodies = [body[: -len(_END_EVENT)] + block + _END_EVENT for body in bodies]
         return b"".join([self.header(name), *(self.timezones[zone] for zone in zones), *bodies, _END])
 
+    def event_file(self, event_id: str) -> bytes:
+        """One event as a file to open or import: no calendar-level naming (see ``event_file_header``)."""
+        slot = self._by_id[event_id]
+        zone = self.timezones.get(slot.tzid)
+        return b"".join([event_file_header(), *([zone] if zone else []), self.events[event_id], _END])
+
 
 _END_EVENT = b"END:VEVENT\r\n"
+
+
+@lru_cache(maxsize=1)
+def event_file_header() -> bytes:
+    """The header of a single-event file: VERSION, PRODID and CALSCALE, nothing that names a calendar.
+
+    Outlook opens a file that carries X-WR-CALNAME as a new calendar, and MS-OXCICAL
+    (2.1.3.1.1.16) says to omit it for a single appointment; NAME, the descriptions,
+    REFRESH-INTERVAL and X-PUBLISHED-TTL describe a subscribed calendar too, so a
+    downloaded event carries none of them and imports as one appointment
+    (docs/clients.md).
+    """
+    vcalendar = icalendar.Calendar()
+    vcalendar.add("VERSION", "2.0")
+    vcalendar.add("PRODID", PRODID)
+    vcalendar.add("CALSCALE", "GREGORIAN")
+    return bytes(vcalendar.to_ical())[: -len(_END)]
 
 
 @lru_cache(maxsize=64)
@@ -455,22 +491,22 @@ def feed_header(calendar: Calendar, *, name: str | None = None) -> bytes:
     return ical[: -len(_END)]
 
 
-def _year_range(slots: Iterable[Slot]) -> dict[str, tuple[int, int, dt.datetime]]:
-    ranges: dict[str, tuple[int, int, dt.datetime]] = {}
+def _zone_ranges(slots: Iterable[Slot]) -> dict[str, tuple[dt.datetime, dt.datetime]]:
+    """The first and last instant written with each TZID (UTC is written as ``Z`` and needs none)."""
+    ranges: dict[str, tuple[dt.datetime, dt.datetime]] = {}
     for slot in slots:
         for moment in (slot.start, slot.end):
+            if is_utc(moment):
+                continue
             tzid, utc = slot.tzid, _utc(moment)
-            low, high, earliest = ranges.get(tzid, (moment.year, moment.year, utc))
-            ranges[tzid] = (min(low, moment.year), max(high, moment.year), min(earliest, utc))
+            low, high = ranges.get(tzid, (utc, utc))
+            ranges[tzid] = (min(low, utc), max(high, utc))
     return ranges
 
 
 def build_timezones(slots: Iterable[Slot]) -> dict[str, icalendar.Timezone]:
-    """One VTIMEZONE per TZID the slots use, exact over the years they span."""
-    return {
-        tzid: build_timezone(tzid, low, high, earliest)
-        for tzid, (low, high, earliest) in sorted(_year_range(slots).items())
-    }
+    """One VTIMEZONE per TZID the slots' times are written with, exact over the instants they span."""
+    return {tzid: build_timezone(tzid, low, high) for tzid, (low, high) in sorted(_zone_ranges(slots).items())}
 
 
 def compile_calendar(
@@ -540,6 +576,7 @@ __all__ = [
     "compile_calendar",
     "content_line",
     "event_content",
+    "event_file_header",
     "event_lines",
     "event_properties",
     "fold",

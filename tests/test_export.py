@@ -76,10 +76,11 @@ def test_export_changing_one_event_changes_only_its_files_and_sequence(project):
     before = snapshot(out)
     edit(project, "title: Closing remarks\n", "title: Closing remarks and best paper award\n")
     code, output = build(project, epoch=1_702_742_400)
-    assert (code, output) == (0, f"23 events (1 changed, 0 cancelled, 0 removed), files: 4 written, 0 deleted -> {out}/\n")
+    assert (code, output) == (0, f"23 events (1 changed, 0 cancelled, 0 removed), files: 7 written, 0 deleted -> {out}/\n")
     after = snapshot(out)
     changed = sorted(path for path in after if after[path] != before.get(path))
-    assert changed == ["calendar.ics", "days/2023-12-16.ics", "events/closing.ics", "kinds/closing.ics"]
+    assert changed == ["calendar.compact.ics", "calendar.ics", "days/2023-12-16.compact.ics", "days/2023-12-16.ics",
+                       "events/closing.ics", "kinds/closing.compact.ics", "kinds/closing.ics"]
     closing = vevent(out / "events/closing.ics")
     assert (closing["SEQUENCE"], str(closing["SUMMARY"])) == (1, "Closing remarks and best paper award")
     assert closing["LAST-MODIFIED"].dt.isoformat() == "2023-12-16T16:00:00+00:00"
@@ -134,8 +135,9 @@ def test_export_check_reports_a_stale_site(project):
     edit(project, "title: Lunch\n", "title: Lunch (provided)\n")
     code, output = build(project, "--check", epoch=1_702_742_400)
     assert code == 1
-    assert output == (f"Error: {project / 'public'}/ is out of date: calendar.ics, days/2023-12-16.ics, "
-                      "events/lunch.ics, kinds/break.ics, state file\n")
+    assert output == (f"Error: {project / 'public'}/ is out of date: calendar.compact.ics, calendar.ics, "
+                      "days/2023-12-16.compact.ics, days/2023-12-16.ics, events/lunch.ics, kinds/break.compact.ics, "
+                      "kinds/break.ics, state file\n")
     assert "Lunch (provided)" not in (project / "public/events/lunch.ics").read_text(encoding="utf-8")
 
 
