@@ -30,6 +30,7 @@ from typing import Any
 
 from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 
+from .errors import Problem
 from .ics import EPOCH
 from .load import parse_yaml
 from .model import Calendar, Slot, resolve
@@ -141,7 +142,7 @@ def _text(entry: Mapping[str, Any], key: str, where: str, *, optional: bool = Fa
     if value is None and optional:
         return None
     if not isinstance(value, str):
-        raise StateFileError(f"{where}.{key}: expected text, got {value!r}")
+        raise _Bad(f"{where}.{key}", f"expected text, got {value!r}")
     return value
 
 
@@ -151,42 +152,78 @@ def _instant(value: str, where: str) -> dt.datetime:
     except ValueError:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
-        raise StateFileError(f"{where}: {value!r} is not a UTC time such as 2023-12-16T14:00:00Z")
+        raise _Bad(where, f"{value!r} is not a UTC time such as 2023-12-16T14:00:00Z")
     return parsed.astimezone(dt.timezone.utc)
 
 
 def _seen(entry: Any, where: str) -> Seen:
     if not isinstance(entry, dict):
-        raise StateFileError(f"{where}: expected {{title, start, end, tz, location, status}}")
+        raise _Bad(where, "expected {title, start, end, tz, location, status}")
     try:
         zone = zoneinfo.ZoneInfo(_text(entry, "tz", where))
         start = dt.datetime.fromisoformat(_text(entry, "start", where)).replace(tzinfo=zone)
         end = dt.datetime.fromisoformat(_text(entry, "end", where)).replace(tzinfo=zone)
     except (ValueError, zoneinfo.ZoneInfoNotFoundError) as err:
-        raise StateFileError(f"{where}: {err}") from None
+        raise _Bad(where, str(err)) from None
     return Seen(_text(entry, "title", where), start, end, _text(entry, "location", where, optional=True),
                 _text(entry, "status", where))
+
+
+class _Bad(Exception):
+    """A problem at a path of the history file, located by ``parse_history``."""
+
+    def __init__(self, path: str, message: str, line: int = 0, column: int = 0) -> None:
+        super().__init__(message)
+        self.path, self.message, self.line, self.column = path, message, line, column
+
+
+def _line_of(text: str, path: str) -> int:
+    """The line of ``seen.<uid>`` or ``changes[<n>]`` in a history file as calfeed writes it (0: not found)."""
+    lines = text.splitlines()
+    if path.startswith("seen."):
+        uid = path.removeprefix("seen.").split(".", 1)[0]
+        for number, line in enumerate(lines, 1):
+            if line.lstrip().startswith((json.dumps(uid) + ":", uid + ":")):
+                return number
+    elif path.startswith("changes["):
+        index = int(path[len("changes["):path.index("]")])
+        items = [number for number, line in enumerate(lines, 1) if line.lstrip().startswith("- ")]
+        if index < len(items):
+            return items[index]
+    return 0
 
 
 def parse_history(text: str, *, source: str = "history") -> History:
     """Parse the text of a history file.
 
     Raises:
-        StateFileError: The text is not a history file.
+        StateFileError: The text is not a history file (the problem located in it).
     """
+    try:
+        return _parse_history(text)
+    except _Bad as bad:
+        line = bad.line or _line_of(text, bad.path)
+        raise StateFileError(source, [Problem(bad.path, bad.message, line, bad.column)]) from None
+
+
+def _parse_history(text: str) -> History:
     try:
         data = parse_yaml(text) or {}
     except Exception as err:  # the YAML library's errors, whatever their class
-        raise StateFileError(f"{source}: not readable YAML: {err}") from None
+        line, column = 0, 0
+        mark = getattr(err, "problem_mark", None)
+        if mark is not None:
+            line, column = mark.line + 1, mark.column + 1
+        raise _Bad("", f"not readable YAML: {err}", line, column) from None
     if not isinstance(data, dict) or not isinstance(data.get("seen") or {}, dict) \
             or not isinstance(data.get("changes") or [], list):
-        raise StateFileError(f"{source}: expected a mapping 'seen' and a list 'changes'")
-    seen = {str(uid): _seen(entry, f"{source}: seen.{uid}") for uid, entry in (data.get("seen") or {}).items()}
+        raise _Bad("", "expected a mapping 'seen' and a list 'changes'")
+    seen = {str(uid): _seen(entry, f"seen.{uid}") for uid, entry in (data.get("seen") or {}).items()}
     changes = []
     for index, entry in enumerate(data.get("changes") or []):
-        where = f"{source}: changes[{index}]"
+        where = f"changes[{index}]"
         if not isinstance(entry, dict):
-            raise StateFileError(f"{where}: expected {{at, uid, title, text}}")
+            raise _Bad(where, "expected {at, uid, title, text}")
         changes.append(Change(_instant(_text(entry, "at", where), f"{where}.at"), _text(entry, "uid", where),
                               _text(entry, "title", where), _text(entry, "text", where)))
     return History(seen, tuple(changes), True)
@@ -200,7 +237,7 @@ def load_history(path: str | Path) -> History:
     except FileNotFoundError:
         return History()
     except (OSError, UnicodeDecodeError) as err:
-        raise StateFileError(f"{path}: cannot read the history file: {err}") from None
+        raise StateFileError(str(path), [Problem("", f"cannot read the history file: {err}")]) from None
     return parse_history(text, source=str(path))
 
 

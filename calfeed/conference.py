@@ -59,6 +59,18 @@ def event_guid(uid: str) -> str:
     return str(uuid.uuid5(_GUIDS, uid))
 
 
+def _source_guid(slot: Slot) -> str:
+    """The guid of the schedule the event was imported from when it is a UUID (so apps that know the
+    event from there still do), else one derived from the UID."""
+    guid = slot.event.guid
+    if guid:
+        try:
+            return str(uuid.UUID(guid))
+        except ValueError:
+            pass
+    return event_guid(slot.uid)
+
+
 def acronym(calendar: Calendar) -> str:
     """A short lowercase name of the conference as both schemas allow it (``[a-z0-9_]{4,}``)."""
     # The part before a colon names the event ("WANT@NeurIPS 2023: Workshop on ..." -> want_neurips_2023).
@@ -185,7 +197,7 @@ def _schedule(compiled: CompiledCalendar, base_url: str | None) -> _Schedule:
             slot.end.astimezone(zone),
             slot.location or "",
             numbers[slot.uid],
-            event_guid(slot.uid),
+            _source_guid(slot),
             event_slug(name, slot.id),
             f"[CANCELLED] {slot.event.title}" if slot.event.status is Status.CANCELLED else slot.event.title,
         )
@@ -253,7 +265,7 @@ def _json_event(schedule: _Schedule, event: _Event) -> dict[str, Any]:
         "subtitle": None,
         "track": source.track,
         "type": source.kind.value,
-        "language": None,
+        "language": source.language,
         "abstract": source.abstract,
         "description": None,
         "persons": [
@@ -364,6 +376,8 @@ def _xml_event(parent: ET.Element, schedule: _Schedule, event: _Event) -> None:
     persons = _sub(element, "persons")
     for speaker in source.speakers:
         _sub(persons, "person", speaker.name, guid=str(uuid.uuid5(_PERSONS, speaker.name)))
+    if source.language:
+        _sub(element, "language", source.language)
     links = _sub(element, "links")
     for link in _links(event.slot):
         _sub(links, "link", link["title"], href=link["url"])

@@ -32,6 +32,11 @@ def _code(url: str) -> segno.QRCode:
         ) from None
 
 
+def check_fits(url: str) -> None:
+    """Raise :class:`QRCodeError` when ``url`` does not fit in a QR code."""
+    _code(url)
+
+
 def qr_svg(url: str, *, caption: str | None = None) -> bytes:
     """A printable SVG: the QR code of ``url`` with the URL written under it.
 
@@ -80,4 +85,4 @@ def qr_inline(url: str, *, label: str) -> str:
     svg: str = _code(url).svg_inline(scale=4, border=BORDER, dark="#000", light="#fff", svgclass="qr")
     return svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label, {chr(34): "&quot;"})}" ', 1)
 
-__all__ = ["BORDER", "SVG_TYPE", "QRCodeError", "qr_inline", "qr_svg"]
+__all__ = ["BORDER", "SVG_TYPE", "QRCodeError", "check_fits", "qr_inline", "qr_svg"]

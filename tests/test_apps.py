@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import feedparser
+import icalendar
 import jsonschema
 import pytest
 import xmlschema
@@ -30,6 +31,7 @@ from calfeed.cli import cli
 from calfeed.importers import LossyImport, import_frab
 from calfeed.load import parse_calendar
 from calfeed.model import Slot, resolve
+from calfeed.qr import QRCodeError
 from calfeed.web import create_app
 from conftest import EVENTS
 from servers import require
@@ -244,8 +246,9 @@ def test_issue_17_the_page_links_the_conference_files(want_project, tmp_path):
     build(want_project, out, "--base-url", BASE)
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "Use it in a conference app" in page
-    assert f'<a href="schedule.xml">{BASE}schedule.xml</a>' in page
-    assert f'<a href="schedule.json">{BASE}schedule.json</a>' in page
+    assert f'<a href="schedule.xml" data-absolute>{BASE}schedule.xml</a>' in page
+    assert f'<a href="schedule.json" data-absolute>{BASE}schedule.json</a>' in page
+    assert f'<a href="changes.atom" data-absolute>{BASE}changes.atom</a>' in page
 
 
 # -- 2. a code to scan ---------------------------------------------------------------------------
@@ -291,17 +294,46 @@ def test_issue_17_the_page_shows_a_code_of_the_feed_url(want_project, tmp_path):
 
 
 def test_issue_17_a_picked_feed_has_its_own_code(want_project, tmp_path):
+    app = create_app({"TESTING": True, "EVENTS_PATH": str(want_project), "BASE_URL": BASE, "RELOAD_SECONDS": None})
+    client = app.test_client()
+    response = client.get("/subscribe.svg?events=gainaru,panel&alarm=10", base_url="http://elsewhere.example/")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "image/svg+xml"
+    assert decode_svg(response.get_data(), tmp_path) == [BASE + "calendar.ics?events=gainaru,panel&alarm=10"]
+    # a personal feed by its short code (p/<code>.ics, as the page shows it): the code holds that URL, which
+    # serves the picked events
+    site = app.extensions["calfeed"].snapshot.site
+    code = site.short_links.code(["gainaru", "panel"])
+    short = client.get(f"/subscribe.svg?p={code}&alarm=10")
+    assert short.status_code == 200
+    [url] = decode_svg(short.get_data(), tmp_path)
+    assert url == f"{BASE}p/{code}.ics?alarm=10"
+    feed = client.get("/" + url.removeprefix(BASE))
+    uids = sorted(str(event["UID"]).split("@")[0] for event in icalendar.Calendar.from_ical(feed.get_data()).walk("VEVENT"))
+    assert (feed.status_code, uids) == (200, ["gainaru", "panel"])
+    plain = client.get("/subscribe.svg", base_url="http://elsewhere.example/")
+    assert plain.get_data() == site.resources["subscribe.svg"].body
+    assert decode_svg(plain.get_data(), tmp_path) == [BASE + "calendar.ics"]
+    for query, word in (("events=no-such-talk", b"no-such-talk"), ("p=AAAA", b"AAAA"), ("alarm=x", b"alarm"),
+                        (f"p={code}&kind=talk", b"p=")):
+        bad = client.get(f"/subscribe.svg?{query}")
+        assert bad.status_code == 400 and word in bad.get_data(), query
+
+
+def test_issue_17_without_a_base_url_no_code_comes_from_the_request(want_project, tmp_path):
+    # A QR code holds an absolute URL; without BASE_URL the server takes none from a request (its
+    # Host header is the client's to choose): no code on the page, and subscribe.svg is not served.
     app = create_app({"TESTING": True, "EVENTS_PATH": str(want_project), "RELOAD_SECONDS": None})
     client = app.test_client()
-    response = client.get("/subscribe.svg?events=gainaru,panel&alarm=10", base_url="http://localhost:8080/want/")
-    assert response.status_code == 200 and response.headers["Content-Type"] == "image/svg+xml"
-    assert decode_svg(response.get_data(), tmp_path) == [
-        "http://localhost:8080/want/calendar.ics?events=gainaru,panel&alarm=10"
-    ]
-    plain = client.get("/subscribe.svg", base_url="http://localhost:8080/want/")
-    assert decode_svg(plain.get_data(), tmp_path) == ["http://localhost:8080/want/calendar.ics"]
-    bad = client.get("/subscribe.svg?events=no-such-talk")
-    assert bad.status_code == 400 and b"no-such-talk" in bad.get_data()
+    page = client.get("/", base_url="http://evil.example/").get_data()
+    assert page == client.get("/", base_url="http://localhost/").get_data()
+    assert b'id="subscribe-qr"' not in page and b'id="personal-qr"' not in page and b"evil.example" not in page
+    assert b'<a href="schedule.xml" data-absolute>schedule.xml</a>' in page  # calfeed.js writes the absolute URL
+    for query in ("", "?events=gainaru", "?p=AAAA"):
+        assert client.get(f"/subscribe.svg{query}", base_url="http://evil.example/").status_code == 404, query
+    # the static export without a base URL has no code either, but every app file
+    out = tmp_path / "public"
+    build(want_project, out)
+    assert not (out / "subscribe.svg").exists() and (out / "schedule.xml").exists()
 
 
 # -- 3. a feed of changes ------------------------------------------------------------------------
@@ -411,15 +443,15 @@ def test_issue_17_history_is_bounded(want):
 
 
 def test_issue_17_a_feed_url_too_long_for_a_code_is_refused_cleanly(want_project, tmp_path):
-    app = create_app({"TESTING": True, "EVENTS_PATH": str(want_project), "RELOAD_SECONDS": None})
+    app = create_app({"TESTING": True, "EVENTS_PATH": str(want_project), "BASE_URL": BASE, "RELOAD_SECONDS": None})
     client = app.test_client()
     ids = ",".join(["contributed-talks"] * 150)  # 2,700 bytes: valid for a feed, too long for a QR code
     response = client.get(f"/subscribe.svg?events={ids}")
     assert response.status_code == 400
     assert b"too long for a QR code" in response.get_data()
     long_host = "http://localhost/" + "p" * 2400 + "/"
-    page = client.get("/", base_url=long_host)
-    assert page.status_code == 200 and b'id="subscribe-qr"' not in page.get_data()
+    with pytest.raises(QRCodeError, match="too long for a QR code"):  # the server does not start either
+        create_app({"TESTING": True, "EVENTS_PATH": str(want_project), "BASE_URL": long_host})
     result = CliRunner().invoke(cli, ["build", str(want_project), "--out", str(tmp_path / "public"),
                                       "--base-url", long_host])
     assert result.exit_code == 1 and result.output.startswith("Error: a URL of ")
