@@ -213,9 +213,12 @@ def build_command(
         for line in report.warnings:
             click.echo(f"warning: {line}", err=True)
     if check:
-        stale = report.files.written + report.files.removed + (["state file"] if report.state_changed else [])
-        if stale:
-            shown = ", ".join(stale[:10]) + (f" and {len(stale) - 10} more" if len(stale) > 10 else "")
+        files = report.files.written + report.files.removed
+        if files or report.state_changed:
+            # at most ten files by name; the state file (and its history) always, it is what a commit records
+            shown = ", ".join([*files[:10], *(["state file"] if report.state_changed and len(files) <= 10 else [])])
+            if len(files) > 10:
+                shown += f" and {len(files) - 10} more" + (", and the state file" if report.state_changed else "")
             raise click.ClickException(f"{out_dir}/ is out of date: {shown}")
         if not quiet:
             click.echo(f"{out_dir}/ is up to date: {report.events} events")
