@@ -8,9 +8,12 @@ an event was before, calfeed keeps a history file beside the state file
 - ``seen:`` one line per event, sorted by UID: what attendees last saw of it
   (title, times, zone, room, status). A build rewrites only the lines of the
   events that changed, so two people editing different events merge cleanly.
-- ``changes:`` one line per change, newest first. Kept for 180 days after the
-  newest change and at most the 500 newest (``KEEP_DAYS``, ``KEEP_CHANGES``):
-  enough for a conference's whole run-up, and the file stays small.
+- ``changes:`` one line per event too, sorted by UID: its changes, newest first
+  (``[]`` when it has none). A change rewrites only its event's line, so the
+  changes of two edits to different events merge cleanly as well; the feed
+  shows every change newest first. Kept for 180 days after the newest change and at most the 500 newest
+  (``KEEP_DAYS``, ``KEEP_CHANGES``): enough for a conference's whole run-up,
+  and the file stays small.
 
 The first build that finds no history file records what is published and no
 change: the feed starts empty at first publication. Times, ids and bytes come
@@ -44,9 +47,10 @@ KEEP_CHANGES = 500
 
 _HEADER = f"""\
 # calfeed history: what attendees last saw of each event (seen:, one line per event)
-# and every change since the schedule was first published (changes:, newest first),
-# for changes.atom. calfeed build updates it; commit it beside events.yaml. Changes
-# older than {KEEP_DAYS} days before the newest one, and beyond the newest {KEEP_CHANGES}, are dropped.
+# and every change since the schedule was first published (changes:, one line per
+# event, newest first), for changes.atom. calfeed build updates it; commit it beside
+# events.yaml. Changes older than {KEEP_DAYS} days before the newest one, and beyond
+# the newest {KEEP_CHANGES}, are dropped.
 """
 _ENTRIES = uuid.uuid5(uuid.NAMESPACE_URL, "urn:calfeed:change")
 
@@ -102,6 +106,11 @@ def history_path(state_path: str | Path) -> Path:
     return path.with_name(f"{name}.history.yaml")
 
 
+def newest_first(change: Change) -> tuple[float, str, str, str]:
+    """The order of ``History.changes``: newest first, then by UID (the same however the file was merged)."""
+    return (-change.at.timestamp(), change.uid, change.text, change.title)
+
+
 def _stamp(value: dt.datetime) -> str:
     return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -123,17 +132,20 @@ def _seen_line(uid: str, seen: Seen) -> str:
     return f"  {json.dumps(uid)}: {json.dumps(values, ensure_ascii=False)}"
 
 
-def _change_line(change: Change) -> str:
-    values = {"at": _stamp(change.at), "uid": change.uid, "title": change.title, "text": change.text}
-    return f"  - {json.dumps(values, ensure_ascii=False)}"
+def _changes_line(uid: str, changes: Iterable[Change]) -> str:
+    values = [{"at": _stamp(change.at), "title": change.title, "text": change.text} for change in changes]
+    return f"  {json.dumps(uid)}: {json.dumps(values, ensure_ascii=False)}"
 
 
 def dump_history(history: History) -> str:
-    """The history as text: a header, one line per event seen, one line per change."""
+    """The history as text: a header, and one line per event in ``seen:`` and in ``changes:``."""
+    by_event: dict[str, list[Change]] = {uid: [] for uid in history.seen}
+    for change in history.changes:  # newest first
+        by_event.setdefault(change.uid, []).append(change)
     lines = [_HEADER.rstrip("\n"), "seen:" if history.seen else "seen: {}"]
     lines += [_seen_line(uid, history.seen[uid]) for uid in sorted(history.seen)]
-    lines.append("changes:" if history.changes else "changes: []")
-    lines += [_change_line(change) for change in history.changes]
+    lines.append("changes:" if by_event else "changes: {}")
+    lines += [_changes_line(uid, by_event[uid]) for uid in sorted(by_event)]
     return "\n".join(lines) + "\n"
 
 
@@ -178,19 +190,20 @@ class _Bad(Exception):
 
 
 def _line_of(text: str, path: str) -> int:
-    """The line of ``seen.<uid>`` or ``changes[<n>]`` in a history file as calfeed writes it (0: not found)."""
+    """The line of ``seen.<uid>`` or ``changes.<uid>`` in a history file as calfeed writes it (0: not found)."""
+    section, _, rest = path.partition(".")
+    uid = rest.split("[", 1)[0]
     lines = text.splitlines()
-    if path.startswith("seen."):
-        uid = path.removeprefix("seen.").split(".", 1)[0]
-        for number, line in enumerate(lines, 1):
-            if line.lstrip().startswith((json.dumps(uid) + ":", uid + ":")):
-                return number
-    elif path.startswith("changes["):
-        index = int(path[len("changes["):path.index("]")])
-        items = [number for number, line in enumerate(lines, 1) if line.lstrip().startswith("- ")]
-        if index < len(items):
-            return items[index]
-    return 0
+    start = next((number for number, line in enumerate(lines, 1) if line.startswith(f"{section}:")), None)
+    if start is None or not uid:
+        return start or 0
+    for number in range(start, len(lines)):
+        line = lines[number].lstrip()
+        if not lines[number].startswith(" "):
+            break  # the next section
+        if line.startswith((json.dumps(uid) + ":", uid + ":")):
+            return number + 1
+    return start
 
 
 def parse_history(text: str, *, source: str = "history") -> History:
@@ -202,8 +215,11 @@ def parse_history(text: str, *, source: str = "history") -> History:
     try:
         return _parse_history(text)
     except _Bad as bad:
-        line = bad.line or _line_of(text, bad.path)
-        raise StateFileError(source, [Problem(bad.path, bad.message, line, bad.column)]) from None
+        line, column = bad.line, bad.column
+        if not line and (line := _line_of(text, bad.path)):
+            shown = text.splitlines()[line - 1]
+            column = len(shown) - len(shown.lstrip()) + 1  # the line's entry
+        raise StateFileError(source, [Problem(bad.path, bad.message, line, column)]) from None
 
 
 def _parse_history(text: str) -> History:
@@ -216,17 +232,20 @@ def _parse_history(text: str) -> History:
             line, column = mark.line + 1, mark.column + 1
         raise _Bad("", f"not readable YAML: {err}", line, column) from None
     if not isinstance(data, dict) or not isinstance(data.get("seen") or {}, dict) \
-            or not isinstance(data.get("changes") or [], list):
-        raise _Bad("", "expected a mapping 'seen' and a list 'changes'")
+            or not isinstance(data.get("changes") or {}, dict):
+        raise _Bad("", "expected a mapping 'seen' and a mapping 'changes', each by UID")
     seen = {str(uid): _seen(entry, f"seen.{uid}") for uid, entry in (data.get("seen") or {}).items()}
     changes = []
-    for index, entry in enumerate(data.get("changes") or []):
-        where = f"changes[{index}]"
-        if not isinstance(entry, dict):
-            raise _Bad(where, "expected {at, uid, title, text}")
-        changes.append(Change(_instant(_text(entry, "at", where), f"{where}.at"), _text(entry, "uid", where),
-                              _text(entry, "title", where), _text(entry, "text", where)))
-    return History(seen, tuple(changes), True)
+    for uid, entries in (data.get("changes") or {}).items():
+        if not isinstance(entries, list):
+            raise _Bad(f"changes.{uid}", "expected a list of changes [{at, title, text}, ...]")
+        for index, entry in enumerate(entries):
+            where = f"changes.{uid}[{index}]"
+            if not isinstance(entry, dict):
+                raise _Bad(where, "expected {at, title, text}")
+            changes.append(Change(_instant(_text(entry, "at", where), f"{where}.at"), str(uid),
+                                  _text(entry, "title", where), _text(entry, "text", where)))
+    return History(seen, tuple(sorted(changes, key=newest_first)), True)
 
 
 def load_history(path: str | Path) -> History:
@@ -301,8 +320,9 @@ def record(history: History, calendar: Calendar, now: dt.datetime) -> History:
         now: When this build publishes the changes (the entries' time).
 
     Returns:
-        The new history: what is seen now, this build's changes in schedule order
-        before the older ones, within the bounds of ``KEEP_DAYS`` and ``KEEP_CHANGES``.
+        The new history: what is seen now, and the changes newest first (see
+        ``newest_first``; the site shows a build's changes in schedule order),
+        within the bounds of ``KEEP_DAYS`` and ``KEEP_CHANGES``.
     """
     now = now.astimezone(dt.timezone.utc).replace(microsecond=0)
     slots = resolve(calendar)
@@ -319,7 +339,7 @@ def record(history: History, calendar: Calendar, now: dt.datetime) -> History:
         new.append(Change(now, uid, before.title, describe(before, None) or "removed"))
     if not new:
         return History(current, history.changes, True)
-    changes = (*new, *history.changes)
+    changes = tuple(sorted((*new, *history.changes), key=newest_first))
     newest = max(change.at for change in changes)
     kept = tuple(change for change in changes if change.at >= newest - dt.timedelta(days=KEEP_DAYS))
     return History(current, kept[:KEEP_CHANGES], True)
@@ -377,6 +397,7 @@ __all__ = [
     "dump_history",
     "history_path",
     "load_history",
+    "newest_first",
     "parse_history",
     "record",
     "to_atom",

@@ -241,6 +241,10 @@ def build_site(
         body = compactor.feed(feed.event_ids, name=feed.title).body
         resources[compact_path(feed.path)] = Resource.make(body, ICS_TYPE, changed)
     resources.update(_app_resources(compiled, base_url, changed))
+    # Newest first; a build's changes in schedule order (removed events last), whatever order the history holds.
+    position = {slot.uid: index for index, slot in enumerate(compiled.slots)}
+    changes = tuple(sorted(changes, key=lambda change: (
+        -change.at.timestamp(), position.get(change.uid, len(position)), change.uid, change.text)))
     base = base_url if base_url is None or base_url.endswith("/") else base_url + "/"
     atom = to_atom(changes, calendar=calendar, base_url=base, updated=changed)
     resources["changes.atom"] = Resource.make(atom, ATOM_TYPE, changes[0].at if changes else changed)

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import feedparser
 import icalendar
 import pytest
 from click.testing import CliRunner
@@ -73,11 +74,16 @@ def test_issue_11_state_git_merge_of_far_apart_edits_is_clean_and_builds(project
 
     assert merged.returncode == 0, merged.stdout + merged.stderr
     state = (project / "events.state.yaml").read_text(encoding="utf-8")
-    assert "<<<<<<<" not in state
+    history = (project / "events.history.yaml").read_text(encoding="utf-8")
+    assert "<<<<<<<" not in state and "<<<<<<<" not in history
     before = state
     code, output = build(project, epoch=1_703_000_000)
-    assert (code, output) == (0, f"23 events (0 changed, 0 cancelled, 0 removed), files: 7 written, 0 deleted -> {project / 'public'}/\n")
+    # the closing edit's feeds (and their compact twins), the changes feed and the conference files
+    assert (code, output) == (0, f"23 events (0 changed, 0 cancelled, 0 removed), files: 10 written, 0 deleted -> {project / 'public'}/\n")
     assert (project / "events.state.yaml").read_text(encoding="utf-8") == before  # the merge is the state
+    assert (project / "events.history.yaml").read_text(encoding="utf-8") == history  # and the history
+    entries = feedparser.parse((project / "public/changes.atom").read_bytes()).entries
+    assert [entry.title.split(":")[0] for entry in entries] == ["Lunch (provided)", "Closing remarks and awards"]
     assert sequence(project / "public/events/closing.ics") == 1
     assert sequence(project / "public/events/lunch.ics") == 1
     assert sequence(project / "public/events/welcome.ics") == 0
