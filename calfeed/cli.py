@@ -63,6 +63,18 @@ def check_command(events_file: Path) -> None:
     click.echo(f"{events_file} is valid: {count} events")
 
 
+def _base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse a --base-url that cannot be the site's public address (exit 2)."""
+    from .export import check_base_url
+
+    if value is None:
+        return None
+    try:
+        return check_base_url(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+
+
 @cli.command("build")
 @events_argument
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default="public", show_default=True,
@@ -70,7 +82,7 @@ def check_command(events_file: Path) -> None:
 @click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="State file (SEQUENCE and last change per event)  [default: <events>.state.yaml beside it]")
 @click.option("--no-state", is_flag=True, help="Keep no state: DTSTAMP comes from the calendar's 'updated'.")
-@click.option("--base-url", default=None, metavar="URL", envvar="CALFEED_BASE_URL",
+@click.option("--base-url", default=None, metavar="URL", envvar="CALFEED_BASE_URL", callback=_base_url,
               help="Public address of the site (e.g. https://example.org/schedule/); writes index.html, "
                    "whose subscribe and add-to-calendar links need it.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the output on disk is not what the input gives.")
@@ -123,7 +135,7 @@ def build_command(
 @events_argument
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-@click.option("--base-url", default=None, metavar="URL", help="Public address, when behind a proxy.")
+@click.option("--base-url", default=None, metavar="URL", callback=_base_url, help="Public address, when behind a proxy.")
 def serve_command(events_file: Path, host: str, port: int, base_url: str | None) -> None:
     """Serve the feeds and the subscribe page (for local use; deploy with gunicorn wsgi:app)."""
     # Flask and werkzeug only for this command: check, build and lint never import them.

@@ -21,6 +21,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .errors import CalfeedError
 from .ics import ContentCache
@@ -47,6 +48,35 @@ def static_headers(cache_seconds: int) -> bytes:
     for folder in OWNED_FOLDERS:
         lines += [f"/{folder}/*", ics + ("  Content-Disposition: attachment\n" if folder == "events" else "")]
     return "\n".join(lines).replace("\n\n", "\n").encode()
+
+
+def check_base_url(url: str) -> str:
+    """Return ``url`` if it can be the public address of a site, else say why not.
+
+    The address lands in every link of the page (``href``, webcal, Google and Outlook
+    links), so it must be an absolute ``http``/``https`` URL with a host, and nothing a
+    browser would read another way: no ``javascript:`` or other scheme, no user name or
+    password, no query or fragment, no spaces, quotes, angle brackets or backslashes.
+
+    Raises:
+        ValueError: The reason, as a sentence.
+    """
+    example = "such as https://example.org/schedule/"
+    bad = sorted({char for char in url if not char.isprintable() or char.isspace() or char in '<>"\\^`{|}'})
+    if bad:
+        raise ValueError(f"{url!r} has characters a URL cannot hold ({''.join(bad)!r}); give one {example}")
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises for a port that is not a number from 0 to 65535
+    except ValueError:
+        raise ValueError(f"{url!r} has an invalid port; give a URL {example}") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url!r} is not an absolute http:// or https:// URL {example}")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"{url!r} holds a user name or password, which every page would show; leave it out")
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise ValueError(f"{url!r} has a query or fragment; give the folder the site is served from, {example}")
+    return url
 
 
 class ExportError(CalfeedError, OSError):
@@ -469,6 +499,7 @@ __all__ = [
     "ExportError",
     "WriteReport",
     "build",
+    "check_base_url",
     "plan_site",
     "read_manifest",
     "static_headers",
