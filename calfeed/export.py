@@ -343,7 +343,10 @@ def _locked(directories: Iterable[Path], *, shared: bool = False) -> Iterator[bo
     opened: list[tuple[Path, tuple[int, int]]] = []
     try:
         for directory in directories:
-            handle = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            try:
+                handle = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            except OSError as err:
+                raise ExportError(f"cannot lock {directory}: {err.strerror or err}") from None
             info = os.fstat(handle)
             opened.append((directory, (info.st_dev, info.st_ino)))
             if (info.st_dev, info.st_ino) in handles:

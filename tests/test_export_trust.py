@@ -202,31 +202,33 @@ def _wait_blocked(process: subprocess.Popen[str], seconds: float = 120) -> None:
     raise AssertionError("the build never waited for the lock")
 
 
-def test_issue_11_export_overlapping_builds_never_lose_a_sequence_step(project):
+@pytest.mark.parametrize("held", ["output folder", "state folder"])
+def test_issue_11_export_overlapping_builds_never_lose_a_sequence_step(project, held):
     import fcntl
 
     out = project / "public"
+    # with the state folder held, the second build publishes to another folder from the same state file
+    outs = [out, out] if held == "output folder" else [out, project / "staging"]
     assert build(project)[0] == 0
     events = str(project / "events.yaml")
-    holder = os.open(out, os.O_RDONLY)  # a long build in progress holds the output folder
+    holder = os.open(out if held == "output folder" else project, os.O_RDONLY)  # a long build in progress
     try:
         fcntl.flock(holder, fcntl.LOCK_EX)
         edit(project, "title: Closing remarks\n", "title: Closing remarks (edit 1)\n")
-        first = _start(events, "--out", str(out), epoch=1_702_742_400)
+        first = _start(events, "--out", str(outs[0]), epoch=1_702_742_400)
         _wait_blocked(first)
         edit(project, "title: Closing remarks (edit 1)\n", "title: Closing remarks (edit 2)\n")
-        second = _start(events, "--out", str(out), epoch=1_702_800_000)
+        second = _start(events, "--out", str(outs[1]), epoch=1_702_800_000)
         _wait_blocked(second)
     finally:
         os.close(holder)
     outputs = [process.communicate(timeout=300) for process in (first, second)]
     assert [process.returncode for process in (first, second)] == [0, 0], outputs
     changes = sum(int(stdout.split("(")[1].split(" changed")[0]) for stdout, _ in outputs)
-    closing = out / "events/closing.ics"
-    (event,) = icalendar.Calendar.from_ical(closing.read_bytes()).walk("VEVENT")
     # every change a build published moved SEQUENCE once, and the last edit is what is published
-    assert str(event["SUMMARY"]) == "Closing remarks (edit 2)"
-    assert int(event["SEQUENCE"]) == changes
+    for folder in set(outs):
+        (event,) = icalendar.Calendar.from_ical((folder / "events/closing.ics").read_bytes()).walk("VEVENT")
+        assert (str(event["SUMMARY"]), int(event["SEQUENCE"])) == ("Closing remarks (edit 2)", changes)
     assert build(project, "--check", epoch=1_702_900_000) == (0, f"{out}/ is up to date: 23 events\n")
 
 
@@ -266,6 +268,13 @@ def test_issue_11_export_base_url_must_be_an_absolute_http_url(project, url, rea
     assert code == 2
     assert output.endswith(f"Error: Invalid value for '--base-url': {url!r} {reason}\n")
     assert not (project / "public").exists() and not (project / "events.state.yaml").exists()
+
+
+def test_issue_11_serve_base_url_is_checked_the_same_way(project):
+    result = CliRunner().invoke(cli, ["serve", str(project / "events.yaml"), "--base-url", "javascript:alert(1)//"])
+    assert result.exit_code == 2
+    assert result.output.endswith("Error: Invalid value for '--base-url': 'javascript:alert(1)//' is not an absolute "
+                                  "http:// or https:// URL such as https://example.org/schedule/\n")
 
 
 # --- item 18: a failed write names the file ------------------------------------------
