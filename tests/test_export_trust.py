@@ -271,7 +271,8 @@ def test_issue_11_export_base_url_must_be_an_absolute_http_url(project, url, rea
 
 
 def test_issue_11_serve_base_url_is_checked_the_same_way(project):
-    result = CliRunner().invoke(cli, ["serve", str(project / "events.yaml"), "--base-url", "javascript:alert(1)//"])
+    # a missing events file: should the URL pass, serve stops at once instead of serving
+    result = CliRunner().invoke(cli, ["serve", str(project / "missing.yaml"), "--base-url", "javascript:alert(1)//"])
     assert result.exit_code == 2
     assert result.output.endswith("Error: Invalid value for '--base-url': 'javascript:alert(1)//' is not an absolute "
                                   "http:// or https:// URL such as https://example.org/schedule/\n")
