@@ -44,7 +44,7 @@ def static_headers(cache_seconds: int) -> bytes:
         f"  Cache-Control: public, max-age={cache_seconds}\n"
         "  X-Content-Type-Options: nosniff\n"
     )
-    lines = ["/calendar.ics", ics]
+    lines = ["/calendar.ics", ics, "/calendar.compact.ics", ics]
     for folder in OWNED_FOLDERS:
         lines += [f"/{folder}/*", ics + ("  Content-Disposition: attachment\n" if folder == "events" else "")]
     return "\n".join(lines).replace("\n\n", "\n").encode()
@@ -381,6 +381,8 @@ class BuildReport:
     removed: list[str]
     files: WriteReport
     state_changed: bool
+    #: What the organizer should know about the published site (``Site.warnings``).
+    warnings: tuple[str, ...] = ()
 
     def summary(self, out_dir: str | Path) -> str:
         return (
@@ -479,12 +481,12 @@ def _build(
     state_changed = state_path is not None and state_text is not None and _read(state_path) != state_text
     if check:
         files = plan_site(site, out, extra) if out.is_dir() else WriteReport(written=sorted(_bodies(site, extra)))
-        return BuildReport(count, changed, cancelled, removed, files, state_changed)
+        return BuildReport(count, changed, cancelled, removed, files, state_changed, site.warnings)
     plan = plan_site(site, out, extra)  # refuses before anything is written, the state file included
     if state_changed:
         write_file(state_path, state_text.encode("utf-8"))  # type: ignore[arg-type, union-attr]
     files = _apply(plan, out, _bodies(site, extra))
-    return BuildReport(count, changed, cancelled, removed, files, state_changed)
+    return BuildReport(count, changed, cancelled, removed, files, state_changed, site.warnings)
 
 
 def _read(path: Path) -> str | None:
