@@ -15,7 +15,9 @@ import yaml.cyaml
 from pydantic import ValidationError
 
 from .errors import EventsFileError, Problem
+from .fastyaml import read_fast
 from .model import Calendar, Event, Kind, Link, Location, Speaker, Status, duplicate_ids, format_path, shown
+from .syntax import syntax_problem
 
 
 #: Files larger than this are refused before parsing (override with ``max_bytes``).
@@ -100,14 +102,17 @@ class _Builder:
             self.marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
+            first: dict[str, int] = {}
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
                     self._problem(key_node, loc, "keys must be plain names, not lists or mappings")
                     continue
                 key = str(key_node.value)
                 if key in result:
-                    self._problem(key_node, (*loc, key), f"{shown(key)} is given twice")
+                    self._problem(key_node, (*loc, key),
+                                  f"{shown(key)} is given twice (first on line {first[key]}); keep one of them")
                     continue
+                first[key] = key_node.start_mark.line + 1
                 if self.positions:
                     self.key_marks[(*loc, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 result[key] = self.build(value_node, (*loc, key), depth + 1)
@@ -260,15 +265,18 @@ def parse_calendar(text: str | bytes, *, source: str = "events.yaml") -> Calenda
     """
     if isinstance(text, str):
         text = text.removeprefix("\ufeff")
+    fast = read_fast(text, max_depth=MAX_DEPTH)  # the happy path: same values, no positions (see fastyaml)
+    if fast is not None:
+        try:
+            return Calendar.model_validate(fast)
+        except ValidationError:
+            pass  # read again below, recording where each value stands, for the messages
     try:
         root = _compose(text)
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        reason = err.problem or "unreadable YAML"
-        if err.context and err.context_mark:
-            reason += f" ({err.context} that began at line {err.context_mark.line + 1}, column {err.context_mark.column + 1})"
-        raise EventsFileError(source, [Problem("", f"YAML syntax error: {reason}", line, column)]) from None
+        # libyaml's words, often a line late, name what its parser met; say what to edit where
+        lines = text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text
+        raise EventsFileError(source, [syntax_problem(lines, err)]) from None
     except yaml.YAMLError as err:
         raise EventsFileError(source, [Problem("", f"YAML error: {err}", 1, 1)]) from None
     if root is None:

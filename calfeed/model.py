@@ -358,6 +358,15 @@ class Event(_Model):
     track: Text | None = None
     status: Status = Status.CONFIRMED
     talks: tuple[Event, ...] = Field((), description="Talks held in this session, each an event of its own.")
+    label: Text | None = Field(
+        None, description="What the schedule calls this sort of event when the kind says less, e.g. 'DJ Set'."
+    )
+    language: Text | None = Field(None, description="The language(s) the event is held in, e.g. 'en' or 'de, en'.")
+    guid: Text | None = Field(
+        None,
+        description="The event's id in the schedule it was imported from (frab/pretalx guid); "
+        "calfeed import keeps the published id of the event with the same guid. Not published.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -435,7 +444,7 @@ class Calendar(_Model):
     url: Url | None = Field(None, description="The schedule's web page.")
     domain: str | None = Field(
         None,
-        pattern=r"^[A-Za-z0-9.-]*[A-Za-z0-9][A-Za-z0-9.-]*$",
+        pattern=r"^[A-Za-z0-9_.-]*[A-Za-z0-9][A-Za-z0-9_.-]*$",
         description="Domain for UIDs (<id>@<domain>); defaults to the host of url. Never change it.",
     )
     timezone: ZoneName

@@ -174,7 +174,7 @@ def test_issue_11_server_start_up_prints_located_problems_not_a_traceback(tmp_pa
     assert result.stderr.splitlines() == [
         f"{events}:5:10: updated: 0001-01-01T00:00:00+01:00 is out of range: calfeed takes times from "
         "1970-01-01T00:00:00Z to 2199-12-31T23:59:59Z",
-        "1 problem; the server does not start.",
+        "1 problem; the server did not start.",
     ]
 
 

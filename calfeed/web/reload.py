@@ -21,7 +21,7 @@ from flask import current_app
 
 from ..errors import CalfeedError, EventsFileError, Problem
 from ..ics import ContentCache
-from ..site import Resource, Site
+from ..site import Site
 
 #: A file modified more recently than this may still be being written: it is read at a later check.
 SETTLE_SECONDS = 1.0
@@ -42,8 +42,6 @@ class Snapshot:
     fallback_modified: dt.datetime
     #: gzip bodies and their ETags by the plain ETag, made on first request.
     gzipped: dict[str, tuple[bytes, str]] = field(default_factory=dict)
-    #: The page by base URL, when BASE_URL is not configured.
-    pages: dict[str, Resource] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
