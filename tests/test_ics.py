@@ -312,6 +312,14 @@ def test_issue_11_backslash_n_in_text_reads_back_exactly():
     assert fast == build_calendar(calendar).to_ical()
     assert fast != stock(build_calendar(calendar)).to_ical()  # icalendar alone still gets it wrong
     assert lint(fast) == []
+    # a line written from plain text (as the compact feeds write DESCRIPTION) is escaped the same way
+    from calfeed.ics import content_line
+
+    for name in ("SUMMARY", "DESCRIPTION", "LOCATION", "CATEGORIES"):
+        line = content_line(name, "C:\\Net \\N{x}")
+        assert line == f"{name}:C:\\\\Net \\\\N{{x}}"
+        value = icalendar.Event.from_ical(f"BEGIN:VEVENT\r\n{line}\r\nEND:VEVENT\r\n")[name]
+        assert ([str(cat) for cat in value.cats] if name == "CATEGORIES" else [str(value)]) == ["C:\\Net \\N{x}"]
     # one event's file, a smaller feed's name and a VALARM take the same road
     compiled = compile_calendar(calendar)
     assert read_back(compiled.feed(["a"], name="Track " + BACKSLASHES, alarm=5))[""][0] == (
