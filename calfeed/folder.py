@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import icalendar
-from icalendar.prop import vDuration, vText
+from icalendar.prop import vDuration
 
 from .errors import CalfeedError, EventsFileError, Problem
 from .export import BuildReport, build, static_headers, write_file
-from .ics import EPOCH, PRODID, build_timezones
+from .ics import EPOCH, PRODID, Text, build_timezones
 from .load import parse_yaml
 from .model import Slot
 from .site import Site, load_site
@@ -132,11 +132,11 @@ def folder_header(name: str, description: str | None, refresh: dt.timedelta) -> 
     vcalendar.add("VERSION", "2.0")
     vcalendar.add("PRODID", PRODID)
     vcalendar.add("CALSCALE", "GREGORIAN")
-    vcalendar.add("NAME", vText(name))
-    vcalendar.add("X-WR-CALNAME", vText(name))
+    vcalendar.add("NAME", Text(name))
+    vcalendar.add("X-WR-CALNAME", Text(name))
     if description:
-        vcalendar.add("DESCRIPTION", vText(description))
-        vcalendar.add("X-WR-CALDESC", vText(description))
+        vcalendar.add("DESCRIPTION", Text(description))
+        vcalendar.add("X-WR-CALDESC", Text(description))
     vcalendar.add("REFRESH-INTERVAL", refresh, parameters={"VALUE": "DURATION"})
     vcalendar.add("X-PUBLISHED-TTL", vDuration(refresh))
     return bytes(vcalendar.to_ical())[: -len(_END)]

@@ -324,3 +324,14 @@ def test_issue_11_backslash_n_in_text_reads_back_exactly():
     compiled = compile_calendar(calendar)
     assert read_back(compiled.feed(["a"], name="Track " + BACKSLASHES, alarm=5))[""][0] == (
         calendar.name + ": Track " + BACKSLASHES)
+
+
+def test_issue_11_folder_feed_names_keep_their_backslashes():
+    # The feed across a folder's schedules names itself from site.yaml: the same TEXT as every other.
+    from calfeed.folder import folder_header
+
+    header = folder_header("Print \\N{x}", "C:\\Net\\Rooms", dt.timedelta(hours=6))
+    parsed = icalendar.Calendar.from_ical(header + b"END:VCALENDAR\r\n")
+    assert [naming(parsed, name) for name in ("NAME", "X-WR-CALNAME", "X-WR-CALDESC")] == [
+        "Print \\N{x}", "Print \\N{x}", "C:\\Net\\Rooms"]
+    assert str(parsed["DESCRIPTION"]) == "C:\\Net\\Rooms"
