@@ -101,6 +101,7 @@ def has_backslash_n(calendar: Calendar) -> bool:
 def read_back(body: bytes) -> dict[str, object]:
     """Every TEXT value of a feed as icalendar reads it back, by UID (and the calendar's under "")."""
     parsed = icalendar.Calendar.from_ical(body)
+
     found: dict[str, object] = {
         "": (naming(parsed, "NAME"), naming(parsed, "X-WR-CALNAME"), str(parsed.get("DESCRIPTION", "")),
              naming(parsed, "X-WR-CALDESC"))

@@ -385,7 +385,7 @@ def test_issue_11_a_character_yaml_refuses_is_located_in_text_and_bytes():
     from calfeed.load import parse_calendar
 
     text = GOOD.replace("title: A talk", "title: A\x85 talk\u00a0with\x9f")
-    for given in (text, text.encode("utf-8")):
+    for source_text in (text, text.encode("utf-8")):
         with pytest.raises(EventsFileError) as caught:
-            parse_calendar(given, source="s.yaml")
+            parse_calendar(source_text, source="s.yaml")
         assert caught.value.report() == "s.yaml:7:24: the character U+009F is not allowed in YAML; delete it"
