@@ -88,6 +88,16 @@ class Categories(vCategory):
         return hash(tuple(self.cats))
 
 
+def typed(name: str, value: object) -> object:
+    """``value`` as the value type of property ``name``, TEXT as :class:`Text` (never icalendar's vText)."""
+    kind = icalendar.Event.types_factory.for_property(name)
+    if kind is vText:
+        return Text(str(value))
+    if kind is vCategory:
+        return Categories([value] if isinstance(value, str) else value)  # type: ignore[arg-type]
+    return kind(value)
+
+
 def describe(slot: Slot) -> str:
     """The plain-text DESCRIPTION: what a person needs on the day, in any client."""
     event = slot.event
@@ -281,7 +291,7 @@ def _write_line(name: str, value: object, parameters: dict[str, str] | None) -> 
     if isinstance(value, tuple):
         value = list(value)
     if not hasattr(value, "to_ical"):
-        value = icalendar.Event.types_factory.for_property(name)(value)
+        value = typed(name, value)
     params: dict[str, str] = dict(getattr(value, "params", None) or {})
     if parameters:
         params.update(parameters)
@@ -584,4 +594,5 @@ __all__ = [
     "describe",
     "feed_header",
     "to_ics",
+    "typed",
 ]

@@ -73,7 +73,7 @@ def _failure(err: Exception, source: Path) -> Failure:
     if isinstance(err, CalfeedError | OSError):
         return Failure((Problem("", str(err)),), (str(err),), now)
     # Not a problem the loader knows how to locate: a defect of calfeed's, reported all the same.
-    problem = Problem("", f"calfeed could not build the site from this file ({type(err).__name__}: {err}); "
+    problem = Problem("", f"calfeed could not build the site from this file ({type(err).__name__}: {str(err)[:200]}); "
                           "the traceback is in the server log")
     return Failure((problem,), (problem.format(str(source)),), now)
 
