@@ -33,11 +33,14 @@ def syntax_problem(text: str, err: yaml.MarkedYAMLError) -> Problem:
     Returns:
         The problem, at the line and column to edit, with what to do there.
     """
-    lines = text.splitlines()
+    lines = [*text.splitlines(), ""]  # a mark may stand at the end, after the last line break
     mark = err.problem_mark or err.context_mark
     if mark is None:
         return Problem("", f"YAML syntax error: {err.problem or err}", 1, 1)
-    found = _explain(lines, err, mark.line, mark.column)
+    try:
+        found = _explain(lines, err, min(mark.line, len(lines) - 1), mark.column)
+    except (IndexError, ValueError):  # the guesses below read arbitrary text: if one trips, libyaml's words stand
+        found = None
     if found is not None:
         line, column, message = found
         return Problem("", message, line + 1, column + 1)
@@ -303,6 +306,8 @@ def _indentation(lines: list[str], line: int) -> tuple[int, int, str]:
     item = text.lstrip().startswith("-")
     # an item lines up with the '- ' of a list above, a key with the keys of a mapping: offer those first
     levels.sort(key=lambda level: level[2].startswith("'- ") != item)
+    if not levels:  # nothing above it: the first line of the file is indented
+        return line, indent, f"{name} is indented {_spaces(indent)}, but nothing above it is; indent it 0 spaces"
     choices = [f"{_spaces(level)} like {what} on line {number + 1}" for level, number, what in levels]
     shown = choices[0] if len(choices) == 1 else f"{choices[0]} (or {', '.join(choices[1:4])})"
     for level, number, what in levels:

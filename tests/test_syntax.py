@@ -11,8 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from calfeed import EventsFileError, load_calendar
+from calfeed import EventsFileError, load_calendar, parse_calendar
 from calfeed.cli import cli
 from conftest import HEAD
 from test_load import at
@@ -229,3 +231,16 @@ def test_issue_12_check_does_not_say_nothing_was_written(runner, write_events):
         f"{path}:7:1: a tab indents this line, and YAML indents with spaces only; replace the tab with spaces\n"
         f"1 problem; {path} is not valid.\n"
     ))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=" \t\n-:[]{}\"'#|>*&@`!%,?abc1\\", max_size=60))
+def test_issue_12_any_broken_text_gets_one_located_problem(text):
+    """The translation reads arbitrary text around an error: it must never fail itself."""
+    try:
+        parse_calendar(text, source="fuzz.yaml")
+    except EventsFileError as err:
+        assert err.problems
+        for problem in err.problems:
+            assert problem.line >= 1 and problem.column >= 1 and problem.message
+            assert problem.line <= text.count("\n") + 2
