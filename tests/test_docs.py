@@ -173,3 +173,12 @@ def test_issue_12_readme_tab_message(tmp_path, monkeypatch):
     Path("events.yaml").write_text(HEAD + "  - id: a\n\ttitle: x\n", encoding="utf-8")  # the tab on line 7
     result = CliRunner().invoke(cli, ["check", "events.yaml"])
     assert (result.exit_code, result.output) == (2, shown + "1 problem; events.yaml is not valid.\n")
+
+
+@pytest.mark.slow
+def test_issue_12_deploy_install_gives_gunicorn(checkout):
+    """docs/deploy.md's install line, in the fresh copy: it puts the gunicorn there that the deploy runs."""
+    (install,) = [block for block in blocks(ROOT / "docs" / "deploy.md", "sh") if "pip install" in block]
+    run(install, checkout)
+    version = run([str(checkout / ".venv" / "bin" / "gunicorn"), "--version"], checkout)
+    assert version.startswith("gunicorn (version ")
