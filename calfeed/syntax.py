@@ -133,14 +133,10 @@ def _unclosed(lines: list[str], end: int) -> tuple[int, int] | None:
 
 
 def _indent_tab(lines: list[str], line: int) -> int | None:
-    """The column of a tab in the indentation of the line (or the line before), if any."""
-    for number in (line, line - 1):
-        if 0 <= number < len(lines):
-            text = lines[number]
-            indent = text[: len(text) - len(text.lstrip(" \t"))]
-            if "\t" in indent and text.strip():
-                return indent.index("\t") if number == line else None
-    return None
+    """The column of a tab in the indentation of the line, if any."""
+    text = lines[line]
+    indent = text[: len(text) - len(text.lstrip(" \t"))]
+    return indent.index("\t") if "\t" in indent and text.strip() else None
 
 
 def _quote(value: str) -> str:
