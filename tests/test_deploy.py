@@ -248,19 +248,23 @@ def test_issue_12_unit_behind_the_tls_proxy(tmp_path):
 
 @pytest.mark.slow
 def test_issue_12_tls_proxy_under_a_prefix(tmp_path):
-    """The documented prefix block in place of the proxy's location /, with the page's links from the request."""
+    """The documented prefix block in place of the proxy's location /, with the subscribe links from the request."""
     (whole, prefix) = blocks(DEPLOY, "nginx")
     location = whole[whole.index("    location / {\n        proxy_pass"):]
     location = location[:location.index("\n    }\n") + len("\n    }\n")]
     config = replace(whole, {location: textwrap.indent(prefix, "    ")})
     with stack(tmp_path, config, unset=("CALFEED_BASE_URL",)) as (secure, _, context):
         page = https(secure, "/want/", context)
+        subscribe = https(secure, "/want/subscribe/webcal", context)
         feed = https(secure, "/want/calendar.ics", context)
         download = https(secure, "/want/events/welcome.ics", context)
         outside = https(secure, "/calendar.ics", context)
     assert page.status == 200
-    # Host, scheme and prefix come from nginx's X-Forwarded-* headers (CALFEED_PROXY_FIX=1)
-    assert f'href="webcal://schedule.example.org:{secure}/want/calendar.ics"'.encode() in page.body  # type: ignore[attr-defined]
+    # without CALFEED_BASE_URL the subscribe link is a redirect built for the request: host, scheme and
+    # prefix come from nginx's X-Forwarded-* headers (CALFEED_PROXY_FIX=1)
+    assert b'href="subscribe/webcal"' in page.body  # type: ignore[attr-defined]
+    assert (subscribe.status, subscribe.getheader("Location")) == (
+        302, f"webcal://schedule.example.org:{secure}/want/calendar.ics")
     assert (feed.status, feed.getheader("Content-Type")) == (200, "text/calendar; charset=utf-8")
     assert download.getheader("Content-Disposition") == 'attachment; filename="welcome.ics"'
     assert outside.status == 404
