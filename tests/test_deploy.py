@@ -51,8 +51,10 @@ def run_documented(tmp_path: Path, port: int, mistake: tuple[str, str] | None = 
     require("gunicorn", "pip install -e '.[server]'")
     want = schedule(tmp_path, mistake)
     command = replace(documented_command(), {"/srv/want": str(want), "127.0.0.1:8000": f"127.0.0.1:{port}"})
+    # gunicorn's control socket in the test's own folder, not ~/.gunicorn shared with any other gunicorn
     return subprocess.Popen(["bash", "-c", command], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
+                            stdin=subprocess.DEVNULL, start_new_session=True,
+                            env={**os.environ, "XDG_RUNTIME_DIR": str(tmp_path)})
 
 
 def test_issue_12_deploy_shows_the_example_files_whole():
@@ -114,8 +116,8 @@ def test_issue_12_gunicorn_with_a_broken_file_prints_the_problems_and_stops(tmp_
     expected = shown.replace("/srv/want", str(tmp_path / "want"))
     assert process.returncode == 3
     assert expected in text
+    assert text.count("the server did not start") == 1  # --preload: loaded once, before any worker
     assert "Traceback" not in text and "File \"" not in text
-    assert "Worker failed to boot" in text
 
 
 @pytest.mark.slow
