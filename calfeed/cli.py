@@ -152,7 +152,8 @@ def _check_folder(root: Path) -> None:
         except EventsFileError as err:
             failures[schedule.name] = err
             continue
-        click.echo(f"{schedule.events_path} is valid: {sum(1 for _ in calendar.all_events())} events")
+        count = sum(1 for _ in calendar.all_events())
+        click.echo(f"{schedule.events_path} is valid: {count} event{'' if count == 1 else 's'}")
     if failures:
         _report_failures(failures, None)
         raise click.exceptions.Exit(INVALID)
