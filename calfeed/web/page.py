@@ -220,6 +220,14 @@ def _feed_groups(feeds: tuple[Feed, ...], base: str) -> list[_FeedGroup]:
 SUBSCRIBE_PATHS = {client: f"subscribe/{client}" for client in ("webcal", "google", "outlook", "office")}
 
 
+def _subscribe(feed_url: str, name: str, *, absolute: bool, dynamic: bool) -> dict[str, str]:
+    if absolute:
+        return subscribe_links(feed_url, name)
+    # No base URL: the server's redirects; a static host has none, so there the feed itself
+    # (calfeed.js writes the absolute links in place either way).
+    return dict(SUBSCRIBE_PATHS) if dynamic else dict.fromkeys(SUBSCRIBE_PATHS, feed_url)
+
+
 def page_context(site: Site, *, base_url: str | None, dynamic: bool = True) -> dict[str, Any]:
     """Everything the page template shows, computed in Python.
 
@@ -240,7 +248,7 @@ def page_context(site: Site, *, base_url: str | None, dynamic: bool = True) -> d
         "calendar": calendar,
         "base_url": base,
         "feed_url": feed_url,
-        "subscribe": subscribe_links(feed_url, calendar.name) if base else dict(SUBSCRIBE_PATHS),
+        "subscribe": _subscribe(feed_url, calendar.name, absolute=bool(base), dynamic=dynamic),
         "days": _days(site, base, feed_url),
         "feed_groups": _feed_groups(site.feeds, base),
         "refresh_hours": _hours(calendar.refresh_interval),
