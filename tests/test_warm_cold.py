@@ -167,3 +167,10 @@ def test_issue_11_warm_server_equals_cold_build_after_every_edit(edits: list[tup
             for path in published - set(cold.resources):
                 assert client.get("/" + path).status_code == 404, path  # gone, not served stale
             published |= set(cold.resources)
+            if not with_state:  # and the command line's cold build writes the same files
+                out = Path(folder) / "built"
+                result = CliRunner().invoke(cli, ["build", str(events), "--out", str(out), "--no-state", "-q"])
+                assert result.exit_code == 0, result.output
+                for path in cold.resources:
+                    if path.endswith(".ics"):
+                        assert (out / path).read_bytes() == warm[path], (edit, path)
