@@ -136,7 +136,7 @@ def test_reload_unreadable_state_keeps_last_good(client: FlaskClient, events_fil
     state.unlink()
 
     assert report["status"] == "stale"
-    assert len(report["problems"]) == 1 and report["problems"][0]["text"].startswith("events.state.yaml: ")
+    assert len(report["problems"]) == 1 and report["problems"][0]["text"].startswith("events.state.yaml:2:1: ")
     assert str(state.parent) not in json.dumps(report)  # the file by name: /healthz is public
     assert served == good
     assert health(client)["status"] == "ok"
@@ -631,7 +631,9 @@ def test_page_every_event_and_subscribe_links(make_app: Callable[..., Flask], ev
         assert f'value="{slot.id}"' in page
         assert f'href="events/{slot.id}.ics" download="{slot.id}.ics"' in page
     assert 'href="webcal://want.example.org/calendar.ics"' in page
-    assert "render?cid=webcal%3A%2F%2Fwant.example.org%2Fcalendar.ics" in page
+    # The https URL in cid (docs/clients.md), and Google's "add by URL" page beside it.
+    assert "render?cid=https%3A%2F%2Fwant.example.org%2Fcalendar.ics" in page
+    assert 'href="https://calendar.google.com/calendar/u/0/r/settings/addbyurl"' in page
     outlook = "outlook.live.com/calendar/0/addfromweb?url=https%3A%2F%2Fwant.example.org%2Fcalendar.ics"
     assert outlook + "&amp;name=WANT%40NeurIPS" in page
     assert "outlook.office.com/calendar/0/addfromweb?url=https%3A%2F%2Fwant.example.org%2Fcalendar.ics" in page

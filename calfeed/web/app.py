@@ -20,7 +20,7 @@ from ..folder import is_folder
 from ..ics import ContentCache
 from ..site import Site, load_site
 from ..state import default_state_path
-from .feeds import _calendar_resource
+from .feeds import _calendar_resource, _personal_resource
 from .http import _lookup, send_resource
 from .page import PACKAGE, SUBSCRIBE_PATHS, _base, _configure_jinja, _page_resource, _render, subscribe_links
 from .reload import Holder, _current, _holder
@@ -65,6 +65,8 @@ def health(holder: Holder, root: Path | None = None) -> dict[str, Any]:
             "events": len(snapshot.site.compiled.slots),
         },
     }
+    if snapshot.site.warnings:
+        report["warnings"] = list(snapshot.site.warnings)
     if failure is not None:
         report["since"] = failure.since.isoformat(timespec="seconds")
         report["problems"] = [
@@ -90,8 +92,14 @@ def subscribe(client: str) -> BaseResponse:
         raise NotFound()
     snapshot = _current()
     base = current_app.config["BASE_URL"]
-    feed_url = (_base(base) if base else request.url_root) + "calendar.ics"
-    response = redirect(subscribe_links(feed_url, snapshot.site.calendar.name)[client], code=302)
+    root = _base(base) if base else request.url_root
+    site = snapshot.site
+    google = site.google_path("calendar.ics")
+    links = subscribe_links(root + "calendar.ics", site.calendar.name, google_url=root + google if google else None)
+    target = links[client]
+    if target is None:
+        raise NotFound()  # no feed of this size fits Google Calendar: the page offers the smaller ones
+    response = redirect(target, code=302)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -111,6 +119,23 @@ def calendar() -> Response:
     snapshot = _current()
     resource = _calendar_resource(snapshot)
     return send_resource(snapshot, resource, keep_gzip=resource is snapshot.site.resources["calendar.ics"])
+
+
+@bp.get("/calendar.compact.ics")
+def compact_calendar() -> Response:
+    """The compact whole schedule (for Google Calendar), filtered when the query asks."""
+    snapshot = _current()
+    resource = _calendar_resource(snapshot, compact=True)
+    return send_resource(snapshot, resource, keep_gzip=resource is snapshot.site.resources["calendar.compact.ics"])
+
+
+@bp.get("/p/<code>.ics")
+def personal(code: str) -> Response:
+    """A personal feed named by a short code; ``p/<code>.compact.ics`` is its compact twin."""
+    snapshot = _current()
+    compact = code.endswith(".compact")
+    resource = _personal_resource(snapshot, code.removesuffix(".compact"), compact=compact)
+    return send_resource(snapshot, resource, keep_gzip=False)
 
 
 @bp.get("/healthz")
@@ -204,7 +229,10 @@ def init_app(app: Flask) -> None:
 
     def build(cache: ContentCache) -> Site:
         # Once per build: with BASE_URL, or host-independent (relative links) without it.
-        return load_site(events_path, state_path=state_path, page=lambda site: _render(app, site, base_url), cache=cache)
+        site = load_site(events_path, state_path=state_path, page=lambda site: _render(app, site, base_url), cache=cache)
+        for line in site.warnings:
+            app.logger.warning("%s: %s", events_path, line)
+        return site
 
     reload_seconds = config["RELOAD_SECONDS"]
     app.extensions["calfeed"] = Holder(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from urllib.parse import quote
 
 from flask import request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, RequestURITooLarge
 
 from ..model import Kind
+from ..shortlink import CodeError
 from ..site import ICS_TYPE, Resource, Site
 from .reload import Snapshot
 
@@ -144,18 +146,85 @@ def select_events(site: Site, args: MultiDict[str, str]) -> tuple[list[str] | No
     return selected, name, alarm
 
 
-def _calendar_resource(snapshot: Snapshot) -> Resource:
+def _calendar_resource(snapshot: Snapshot, *, compact: bool = False) -> Resource:
     if len(request.query_string) > MAX_QUERY_BYTES:
         raise RequestURITooLarge(f"the query string is longer than {MAX_QUERY_BYTES} bytes.")
     site = snapshot.site
+    whole = site.resources["calendar.compact.ics" if compact else "calendar.ics"]
     if not any(name in request.args for name in _FILTERS):
-        return site.resources["calendar.ics"]
+        return whole
     ids, name, alarm = select_events(site, request.args)
     if ids is None and alarm is None:
-        return site.resources["calendar.ics"]
-    body = site.compiled.feed(ids, name=name, alarm=alarm)
+        return whole
+    return _feed_resource(site, ids, name, alarm, compact=compact)
+
+
+def _feed_resource(site: Site, ids: list[str] | None, name: str | None, alarm: int | None, *,
+                   compact: bool) -> Resource:
+    if compact:
+        body = site.compactor.feed(ids, name=name, alarm=alarm).body
+    else:
+        body = site.compiled.feed(ids, name=name, alarm=alarm)
     return Resource.make(body, ICS_TYPE, site.changed)
 
 
+def _personal_resource(snapshot: Snapshot, code: str, *, compact: bool = False) -> Resource:
+    """A personal feed named by a short code (``p/<code>.ics``), read against the schedule served now.
 
-__all__ = ["MAX_ALARM", "MAX_IDS", "MAX_QUERY_BYTES", "select_events"]
+    An event deleted since the code was made matches nothing and is left out; the
+    code needs nothing but the schedule, so every replica answers it alike.
+    """
+    if len(request.query_string) > MAX_QUERY_BYTES:
+        raise RequestURITooLarge(f"the query string is longer than {MAX_QUERY_BYTES} bytes.")
+    site = snapshot.site
+    try:
+        found = site.short_links.resolve(code)
+    except CodeError as err:
+        raise BadRequest(f"{err}, got {_named([code])}.") from None
+    positions = site.compiled.positions
+    ids = sorted(set(found), key=positions.__getitem__)
+    alarm = _alarm(request.args)
+    return _feed_resource(site, ids, personal_name(len(ids)), alarm, compact=compact)
+
+
+def personal_name(count: int) -> str:
+    """The name suffix of a personal feed."""
+    return f"personal: {count} selected event{'s' if count != 1 else ''}"
+
+
+def personal_path(site: Site, event_ids: Iterable[str]) -> str | None:
+    """The short path of the personal feed of ``event_ids``: ``p/<code>.ics``; None when no code names them.
+
+    None is for no ids, ids not in the schedule, or an event whose hash another
+    shares whole (``Site.warnings`` lists those): list the ids in ``calendar.ics?events=`` then.
+    """
+    ids = list(event_ids)
+    if not ids or any(event_id not in site.compiled for event_id in ids):
+        return None
+    code = site.short_links.code(ids)
+    return None if code is None else f"p/{code}.ics"
+
+
+def personal_url(site: Site, base_url: str, event_ids: Iterable[str], *, alarm: int | None = None) -> str:
+    """The absolute URL of the personal feed of ``event_ids``, short when it can be.
+
+    Args:
+        site: The site the events belong to.
+        base_url: The public URL of the site.
+        event_ids: The events, ids of ``site``.
+        alarm: Minutes before each event for a reminder.
+
+    Returns:
+        ``<base>p/<code>.ics`` (with ``?alarm=``), or the ``calendar.ics?events=`` form
+        when no code names them.
+    """
+    ids = list(dict.fromkeys(event_ids))
+    base = base_url if base_url.endswith("/") else base_url + "/"
+    path = personal_path(site, ids)
+    if path is None:
+        url = base + "calendar.ics?events=" + ",".join(quote(event_id, safe="") for event_id in ids)
+        return url + (f"&alarm={alarm}" if alarm is not None else "")
+    return base + path + (f"?alarm={alarm}" if alarm is not None else "")
+
+
+__all__ = ["MAX_ALARM", "MAX_IDS", "MAX_QUERY_BYTES", "personal_name", "personal_path", "personal_url", "select_events"]

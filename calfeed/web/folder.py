@@ -44,7 +44,7 @@ class _Entry:
     zone: str
     place: str | None
     count: int
-    subscribe: dict[str, str]
+    subscribe: dict[str, str | None]
 
 
 def _dates(site: Site) -> str:
@@ -57,7 +57,7 @@ def _dates(site: Site) -> str:
     return f"{first:%a} {first.day} {first:%b} – {last:%a} {last.day} {last:%b %Y}"
 
 
-def _subscribe(base: str, name: str, feed: str, title: str) -> dict[str, str]:
+def _subscribe(base: str, name: str, feed: str, title: str) -> dict[str, str | None]:
     # Without a base URL: the private redirects of the schedule (or the site), as on a schedule's page.
     if not base:
         return {client: f"{name}{path}" for client, path in SUBSCRIBE_PATHS.items()}
@@ -125,7 +125,7 @@ class _Waiting:
     def __init__(self, schedule: Schedule, make: Callable[[], Flask], err: CalfeedError | OSError,
                  reload_seconds: float | None) -> None:
         self.schedule = schedule
-        self.failure: Failure = _failure(err)
+        self.failure: Failure = _failure(err, schedule.events_path)
         self._make = make
         self._reload_seconds = reload_seconds
         self._checked = time.monotonic()
@@ -140,7 +140,7 @@ class _Waiting:
                 self._checked = time.monotonic()
                 self.app = self._make()
             except (CalfeedError, OSError) as err:
-                self.failure = _failure(err)
+                self.failure = _failure(err, self.schedule.events_path)
             finally:
                 self._lock.release()
         return self.app
@@ -285,7 +285,10 @@ def subscribe(client: str) -> BaseResponse:
         raise NotFound()
     base = current_app.config["BASE_URL"]
     feed_url = (_base(base) if base else request.url_root) + "all.ics"
-    response = redirect(subscribe_links(feed_url, _folder().folder.name)[client], code=302)
+    target = subscribe_links(feed_url, _folder().folder.name)[client]
+    if target is None:
+        raise NotFound()
+    response = redirect(target, code=302)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -11,7 +11,9 @@ from urllib.parse import quote
 
 from flask import Flask, current_app, has_app_context, render_template
 
+from ..compact import ABSTRACT_LIMITS, GOOGLE_LIMIT
 from ..model import Slot, Status
+from ..shortlink import event_hash
 from ..site import Feed, Resource, Site
 from .reload import Snapshot
 
@@ -20,10 +22,16 @@ PACKAGE = "calfeed"
 #: Google and Outlook refuse long "add event" links (414): the details text stays under this.
 MAX_DETAILS = 500
 
+#: Google Calendar's own page for adding a calendar by its URL: the fallback shown beside every Google button.
+GOOGLE_ADD_BY_URL = "https://calendar.google.com/calendar/u/0/r/settings/addbyurl"
+
+
 @dataclass(frozen=True, slots=True)
 class _Link:
     title: str
     url: str
+    #: For a feed: the Google Calendar subscribe link of the feed Google reads whole (None: none fits).
+    google: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +59,12 @@ class _Row:
     ics_path: str
     google: str
     outlook: str
+    office: str
+    #: The event's short-link hash (16 hex digits), from which the page's script builds personal feed URLs.
+    hash: str
+    #: Bytes of its VEVENT in full and compact feeds: the script picks the feed Google reads whole.
+    size: int
+    compact_size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +129,8 @@ def google_event_link(slot: Slot, *, details: str) -> str:
     return "https://calendar.google.com/calendar/render?action=TEMPLATE&" + params
 
 
-def outlook_event_link(slot: Slot, *, details: str) -> str:
-    """An Outlook.com "add event" link for ``slot`` (a one-off copy)."""
+def outlook_event_link(slot: Slot, *, details: str, office: bool = False) -> str:
+    """An Outlook "add event" link for ``slot`` (a one-off copy): Outlook.com, or Microsoft 365 when ``office``."""
     params = _query(
         subject=slot.event.title,
         startdt=f"{_utc(slot.start):%Y-%m-%dT%H:%M:%SZ}",
@@ -124,27 +138,66 @@ def outlook_event_link(slot: Slot, *, details: str) -> str:
         body=details,
         location=slot.location or "",
     )
-    return f"https://outlook.live.com/calendar/0/deeplink/compose?{params}&path=/calendar/action/compose&rru=addevent"
+    host = "outlook.office.com" if office else "outlook.live.com"
+    return f"https://{host}/calendar/0/deeplink/compose?{params}&path=/calendar/action/compose&rru=addevent"
 
 
-def subscribe_links(feed_url: str, name: str) -> dict[str, str]:
+def google_subscribe_link(feed_url: str) -> str:
+    """Google Calendar's subscribe link for a feed: ``render?cid=`` with the feed's https URL.
+
+    Undocumented, and reported both ways over the years (docs/clients.md): the
+    most recent reports find a webcal:// cid stored but never fetched (an empty
+    calendar, silently), while an https cid either works or says it failed. The
+    page always shows the URL to copy and Google's "add by URL" page beside it.
+    """
+    return "https://calendar.google.com/calendar/render?" + _query(cid=feed_url)
+
+
+def subscribe_links(feed_url: str, name: str, *, google_url: str | None = "") -> dict[str, str | None]:
     """The subscribe links of a feed: webcal, Google Calendar, Outlook.com and Microsoft 365.
 
     Args:
         feed_url: The feed's absolute http(s) URL.
         name: The calendar's name, for Outlook.
+        google_url: The URL of the feed Google reads whole (its compact twin when the
+            feed is over Google's limit); "" for ``feed_url`` itself, None when none fits.
 
     Returns:
-        The links by client: ``webcal``, ``google``, ``outlook`` and ``office``.
+        The links by client: ``webcal``, ``google`` (None when Google cannot read the feed
+        whole), ``outlook`` and ``office``, and ``google_feed``, the URL the Google link subscribes to.
     """
     webcal = _webcal(feed_url)
     outlook = _query(url=feed_url, name=name)
+    google_feed = feed_url if google_url == "" else google_url
     return {
         "webcal": webcal,
-        "google": "https://calendar.google.com/calendar/render?" + _query(cid=webcal),
+        "google": google_subscribe_link(google_feed) if google_feed else None,
+        "google_feed": google_feed,
+        "google_add_by_url": GOOGLE_ADD_BY_URL,
         "outlook": "https://outlook.live.com/calendar/0/addfromweb?" + outlook,
         "office": "https://outlook.office.com/calendar/0/addfromweb?" + outlook,
     }
+
+
+def _google_url(site: Site, base: str, path: str) -> str | None:
+    found = site.google_path(path)
+    return base + found if found else None
+
+
+def _subscribe(site: Site, base: str, feed_url: str, *, dynamic: bool = True) -> dict[str, str | None]:
+    """The page's subscribe links: absolute with a base URL; else the server's ``subscribe/`` redirects.
+
+    A static host has no redirects: there, without a base URL, the buttons point at the
+    feed itself (calfeed.js writes the absolute links in place either way).
+    """
+    if base:
+        return subscribe_links(feed_url, site.calendar.name, google_url=_google_url(site, base, "calendar.ics"))
+    google = site.google_path("calendar.ics")
+    buttons = SUBSCRIBE_PATHS if dynamic else dict.fromkeys(SUBSCRIBE_PATHS, feed_url)
+    links: dict[str, str | None] = {**buttons, "google_feed": google, "google_add_by_url": GOOGLE_ADD_BY_URL}
+    if google is None:
+        links["google"] = None  # not even the compact feed fits: the page says so and offers smaller feeds
+    return links
 
 
 def _time_range(slot: Slot) -> str:
@@ -153,7 +206,8 @@ def _time_range(slot: Slot) -> str:
     return text + (f" (+{days} day{'s' if days > 1 else ''})" if days else "")
 
 
-def _row(slot: Slot, *, home_zone: str, shared_location: str | None, base: str, feed_url: str) -> _Row:
+def _row(slot: Slot, *, home_zone: str, shared_location: str | None, base: str, feed_url: str,
+         sizes: tuple[int, int] = (0, 0)) -> _Row:
     event = slot.event
     ics_path = f"events/{slot.id}.ics"
     details = _details(slot, base + ics_path if base else "", feed_url if base else "")
@@ -165,7 +219,7 @@ def _row(slot: Slot, *, home_zone: str, shared_location: str | None, base: str, 
     return _Row(
         id=slot.id,
         title=event.title,
-        kind=event.kind.label,
+        kind=event.label or event.kind.label,
         kind_value=event.kind.value,
         cancelled=event.status is Status.CANCELLED,
         tentative=event.status is Status.TENTATIVE,
@@ -184,6 +238,10 @@ def _row(slot: Slot, *, home_zone: str, shared_location: str | None, base: str, 
         ics_path=ics_path,
         google=google_event_link(slot, details=details),
         outlook=outlook_event_link(slot, details=details),
+        office=outlook_event_link(slot, details=details, office=True),
+        hash=f"{event_hash(slot.id):016x}",
+        size=sizes[0],
+        compact_size=sizes[1],
     )
 
 
@@ -200,32 +258,28 @@ def _days(site: Site, base: str, feed_url: str) -> list[_Day]:
         locations = {slot.location for slot in day_slots}
         shared = locations.pop() if len(locations) == 1 and len(day_slots) > 1 else None
         rows = tuple(
-            _row(slot, home_zone=home, shared_location=shared, base=base, feed_url=feed_url) for slot in day_slots
+            _row(slot, home_zone=home, shared_location=shared, base=base, feed_url=feed_url,
+                 sizes=(len(site.compiled.events[slot.id]), len(site.compactor.event(slot.id, ABSTRACT_LIMITS[0]))))
+            for slot in day_slots
         )
         days.append(_Day(f"{day:%A} {day.day} {day:%B %Y}", day.isoformat(), ", ".join(zones), shared, rows))
     return days
 
 
-def _feed_groups(feeds: tuple[Feed, ...], base: str) -> list[_FeedGroup]:
+def _feed_groups(site: Site, feeds: tuple[Feed, ...], base: str) -> list[_FeedGroup]:
     titles = {"days": "By day", "kinds": "By kind", "tracks": "By track", "rooms": "By room"}
     groups: dict[str, list[_Link]] = {}
     for feed in feeds:
         folder = feed.path.split("/", 1)[0]
-        groups.setdefault(folder, []).append(_Link(feed.title, base + feed.path))
+        google = _google_url(site, base, feed.path)
+        link = _Link(feed.title, base + feed.path, google_subscribe_link(google) if google else None)
+        groups.setdefault(folder, []).append(link)
     return [_FeedGroup(titles.get(folder, folder), tuple(links)) for folder, links in groups.items()]
 
 
 #: Where the page without a base URL sends its subscribe buttons: the server answers each
 #: with a private redirect to the absolute link (and calfeed.js writes that link in place).
 SUBSCRIBE_PATHS = {client: f"subscribe/{client}" for client in ("webcal", "google", "outlook", "office")}
-
-
-def _subscribe(feed_url: str, name: str, *, absolute: bool, dynamic: bool) -> dict[str, str]:
-    if absolute:
-        return subscribe_links(feed_url, name)
-    # No base URL: the server's redirects; a static host has none, so there the feed itself
-    # (calfeed.js writes the absolute links in place either way).
-    return dict(SUBSCRIBE_PATHS) if dynamic else dict.fromkeys(SUBSCRIBE_PATHS, feed_url)
 
 
 def page_context(site: Site, *, base_url: str | None, dynamic: bool = True) -> dict[str, Any]:
@@ -248,9 +302,10 @@ def page_context(site: Site, *, base_url: str | None, dynamic: bool = True) -> d
         "calendar": calendar,
         "base_url": base,
         "feed_url": feed_url,
-        "subscribe": _subscribe(feed_url, calendar.name, absolute=bool(base), dynamic=dynamic),
+        "subscribe": _subscribe(site, base, feed_url, dynamic=dynamic),
         "days": _days(site, base, feed_url),
-        "feed_groups": _feed_groups(site.feeds, base),
+        "feed_groups": _feed_groups(site, site.feeds, base),
+        "google_limit": GOOGLE_LIMIT,
         "refresh_hours": _hours(calendar.refresh_interval),
         "alarms": (5, 10, 15, 30, 60),
         "event_count": len(site.compiled.slots),
@@ -317,10 +372,11 @@ def _page_resource(snapshot: Snapshot) -> Resource:
     return snapshot.site.resources["index.html"]
 
 
-
 __all__ = [
+    "GOOGLE_ADD_BY_URL",
     "SUBSCRIBE_PATHS",
     "google_event_link",
+    "google_subscribe_link",
     "outlook_event_link",
     "page_context",
     "render_page",
