@@ -54,7 +54,7 @@ def uids(path: Path) -> set[str]:
 
 def test_export_first_build_summary_and_state(project):
     code, output = build(project)
-    assert (code, output) == (0, f"23 events (23 changed, 0 cancelled, 0 removed), files: 35 written, 0 deleted -> {project / 'public'}/\n")
+    assert (code, output) == (0, f"23 events (23 changed, 0 cancelled, 0 removed), files: 46 written, 0 deleted -> {project / 'public'}/\n")
     state = (project / "events.state.yaml").read_text(encoding="utf-8")
     assert "  welcome@want-ai-hpc.github.io: {fingerprint: " in state
     assert ", sequence: 0, modified: 2023-12-16T00:00:00Z}" in state
@@ -96,7 +96,7 @@ def test_export_cancelled_event_stays_marked_with_a_new_sequence(project):
     assert build(project)[0] == 0
     edit(project, "    kind: panel\n", "    kind: panel\n    status: cancelled\n")
     code, output = build(project, epoch=1_702_742_400)
-    assert (code, output) == (0, f"23 events (1 changed, 1 cancelled, 0 removed), files: 4 written, 0 deleted -> {project / 'public'}/\n")
+    assert (code, output) == (0, f"23 events (1 changed, 1 cancelled, 0 removed), files: 7 written, 0 deleted -> {project / 'public'}/\n")
     panel = vevent(project / "public/events/panel.ics")
     assert (str(panel["STATUS"]), str(panel["SUMMARY"]), panel["SEQUENCE"]) == ("CANCELLED", "[CANCELLED] Panel Discussion", 1)
     assert "panel" in uids(project / "public/calendar.ics")
@@ -108,7 +108,7 @@ def test_export_deleted_event_disappears_and_a_readded_one_keeps_counting(projec
     block = text[text.index("  - id: closing\n"):text.index("  - id: posters-late-afternoon\n")]
     (project / "events.yaml").write_text(text.replace(block, ""), encoding="utf-8")
     code, output = build(project, epoch=1_702_742_400)
-    assert (code, output) == (0, f"22 events (0 changed, 0 cancelled, 1 removed), files: 2 written, 2 deleted -> {project / 'public'}/\n")
+    assert (code, output) == (0, f"22 events (0 changed, 0 cancelled, 1 removed), files: 4 written, 3 deleted -> {project / 'public'}/\n")
     assert not (project / "public/events/closing.ics").exists()
     assert "closing" not in uids(project / "public/calendar.ics")
     assert not (project / "public/kinds/closing.ics").exists()  # its only event is gone, so is the feed

@@ -94,9 +94,15 @@ def has_backslash_n(calendar: Calendar) -> bool:
 def read_back(body: bytes) -> dict[str, object]:
     """Every TEXT value of a feed as icalendar reads it back, by UID (and the calendar's under "")."""
     parsed = icalendar.Calendar.from_ical(body)
+
+    def naming(name: str) -> str:
+        # icalendar reads NAME and X-WR-* raw unless VALUE=TEXT says they are TEXT (then it unescapes them).
+        value = parsed.get(name, "")
+        text = str(value)
+        return text if getattr(value, "params", {}).get("VALUE") == "TEXT" else unescape_text(text)
+
     found: dict[str, object] = {
-        "": (unescape_text(str(parsed["NAME"])), unescape_text(str(parsed["X-WR-CALNAME"])),
-             str(parsed.get("DESCRIPTION", "")), unescape_text(str(parsed.get("X-WR-CALDESC", ""))))
+        "": (naming("NAME"), naming("X-WR-CALNAME"), str(parsed.get("DESCRIPTION", "")), naming("X-WR-CALDESC"))
     }
     for event in parsed.walk("VEVENT"):
         found[str(event["UID"])] = (str(event["SUMMARY"]), str(event["DESCRIPTION"]), str(event.get("LOCATION", "")),

@@ -181,18 +181,18 @@ def test_issue_11_subscribe_redirects_follow_the_request_privately(
     for response in (plain, behind):
         assert response.status_code == 302
         assert response.headers["Cache-Control"] == "private, no-store"
-    webcal = client_name == "webcal"  # Google gets the https feed URL (cid=https://...)
+    webcal = client_name == "webcal"  # Google's cid carries the https URL (docs/clients.md)
     assert feed_of(plain.headers["Location"]) == ("webcal" if webcal else "http") + "://internal:8000/calendar.ics"
     assert feed_of(behind.headers["Location"]) == ("webcal" if webcal else "https") + "://cal.example.org/want/calendar.ics"
 
 
 def feed_of(location: str) -> str:
     """The feed URL a subscribe link carries (a webcal:// link carries no http or https)."""
-    query = parse_qs(urlsplit(location).query)
-    for name in ("cid", "url"):  # Google's and Outlook's parameter
-        if name in query:
-            return feed_of(query[name][0])
-    return location
+    parts = urlsplit(location)
+    query = parse_qs(parts.query)
+    if "cid" in query:
+        return feed_of(query["cid"][0])
+    return location if parts.scheme == "webcal" or "url" not in query else query["url"][0]
 
 
 def test_issue_11_subscribe_redirect_uses_base_url_when_configured(make_app: Callable[..., Flask]) -> None:
@@ -332,6 +332,6 @@ def test_issue_11_folder_healthz_names_files_from_the_folder(folder_app: Callabl
 
     text = report.get_data(as_text=True)
     assert report.json is not None
-    assert report.json["schedules"]["two"]["problems"][0]["text"].startswith("two/events.yaml:1:")
+    assert report.json["schedules"]["two"]["problems"][0]["text"].startswith("two/events.yaml:1:7: ")
     assert report.json["schedules"]["one"]["problems"][0]["text"].startswith("one/events.yaml:")
     assert str(tmp_path) not in text and str(tmp_path.resolve()) not in text

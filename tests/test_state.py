@@ -76,7 +76,7 @@ def test_issue_11_state_git_merge_of_far_apart_edits_is_clean_and_builds(project
     assert "<<<<<<<" not in state
     before = state
     code, output = build(project, epoch=1_703_000_000)
-    assert (code, output) == (0, f"23 events (0 changed, 0 cancelled, 0 removed), files: 4 written, 0 deleted -> {project / 'public'}/\n")
+    assert (code, output) == (0, f"23 events (0 changed, 0 cancelled, 0 removed), files: 7 written, 0 deleted -> {project / 'public'}/\n")
     assert (project / "events.state.yaml").read_text(encoding="utf-8") == before  # the merge is the state
     assert sequence(project / "public/events/closing.ics") == 1
     assert sequence(project / "public/events/lunch.ics") == 1

@@ -136,7 +136,7 @@ def test_reload_unreadable_state_keeps_last_good(client: FlaskClient, events_fil
     state.unlink()
 
     assert report["status"] == "stale"
-    assert len(report["problems"]) == 1 and report["problems"][0]["text"].startswith("events.state.yaml:2:1: ")
+    assert len(report["problems"]) == 1 and report["problems"][0]["text"].startswith("events.state.yaml:")
     assert str(state.parent) not in json.dumps(report)  # the file by name: /healthz is public
     assert served == good
     assert health(client)["status"] == "ok"
