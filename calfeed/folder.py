@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import icalendar
-from icalendar.prop import vDuration, vText
+from icalendar.prop import vDuration
 
 from .errors import CalfeedError, EventsFileError, Problem
 from .export import BuildReport, build, static_headers, write_file
-from .ics import EPOCH, PRODID, build_timezones
+from .ics import EPOCH, PRODID, Text, _text_value, build_timezones
 from .load import parse_yaml
 from .model import Slot
+from .shortlink import ShortLinks
 from .site import Site, load_site
 from .state import StateFileError, default_state_path
 
@@ -132,11 +133,11 @@ def folder_header(name: str, description: str | None, refresh: dt.timedelta) -> 
     vcalendar.add("VERSION", "2.0")
     vcalendar.add("PRODID", PRODID)
     vcalendar.add("CALSCALE", "GREGORIAN")
-    vcalendar.add("NAME", vText(name))
-    vcalendar.add("X-WR-CALNAME", vText(name))
+    vcalendar.add("NAME", Text(name), parameters=_text_value(name))
+    vcalendar.add("X-WR-CALNAME", Text(name), parameters=_text_value(name))
     if description:
-        vcalendar.add("DESCRIPTION", vText(description))
-        vcalendar.add("X-WR-CALDESC", vText(description))
+        vcalendar.add("DESCRIPTION", Text(description))
+        vcalendar.add("X-WR-CALDESC", Text(description), parameters=_text_value(description))
     vcalendar.add("REFRESH-INTERVAL", refresh, parameters={"VALUE": "DURATION"})
     vcalendar.add("X-PUBLISHED-TTL", vDuration(refresh))
     return bytes(vcalendar.to_ical())[: -len(_END)]
@@ -181,6 +182,33 @@ def folder_feed(
         *(site.compiled.events[slot.id] for *_, site, slot in picked),
         _END,
     ])
+
+
+def folder_links(sites: Sequence[tuple[str, Site]]) -> ShortLinks:
+    """The short-link hashes of every event of the folder, each named ``<schedule>/<id>``."""
+    return ShortLinks(tuple(f"{name}/{slot.id}" for name, site in sites for slot in site.compiled.slots))
+
+
+def folder_personal_path(sites: Sequence[tuple[str, Site]], picks: Iterable[str]) -> str | None:
+    """``p/<code>.ics``: the short path of a personal feed across schedules (picks as ``<schedule>/<id>``).
+
+    None when a pick is not in the folder or no code can name it; ``all.ics?events=`` lists them then.
+    """
+    links = folder_links(sites)
+    wanted = list(picks)
+    if any(pick not in links.hashes for pick in wanted):
+        return None
+    code = links.code(wanted)
+    return None if code is None else f"p/{code}.ics"
+
+
+def selected_by_schedule(picks: Iterable[str]) -> dict[str, list[str]]:
+    """``<schedule>/<id>`` picks as event ids by schedule name."""
+    selected: dict[str, list[str]] = {}
+    for pick in picks:
+        name, _, event_id = pick.partition("/")
+        selected.setdefault(name, []).append(event_id)
+    return selected
 
 
 def duplicate_uids(sites: Sequence[tuple[str, Site]]) -> list[str]:
@@ -311,7 +339,10 @@ __all__ = [
     "duplicate_uids",
     "folder_changed",
     "folder_feed",
+    "folder_links",
+    "folder_personal_path",
     "folder_header",
     "is_folder",
     "load_folder",
+    "selected_by_schedule",
 ]

@@ -265,3 +265,29 @@ def test_issue_18_bundled_example_builds(tmp_path: Path) -> None:
     assert lint((out / "all.ics").read_bytes()) == []
     assert len(events_of((out / "all.ics").read_bytes())) == 23 + 9
     assert build(example, out, "--base-url", BASE, "--check")[0] == 0
+
+
+def test_issue_18_short_personal_feed_across_schedules(make_app: Callable[..., Flask], folder: Path) -> None:
+    client = make_app().test_client()
+    picks = "want/gainaru,want/welcome,berlin/talk-a,gone/nothing"
+    answer = client.get(f"/personal?events={picks}")
+    assert answer.status_code == 200 and answer.json["count"] == 3  # a pick no longer in the folder is left out
+    path = answer.json["path"]
+    assert path.startswith("p/") and path.endswith(".ics") and len(path) < 40
+    wanted = ["gainaru@want-ai-hpc.github.io", "talk-a@satellite.example.org", "welcome@want-ai-hpc.github.io"]
+    body = client.get("/" + path).data
+    assert sorted(str(event["UID"]) for event in events_of(body)) == wanted
+    assert lint(body) == []
+    # An unrelated edit, and a new process: the same URL, the same events.
+    berlin = folder / "berlin" / "events.yaml"
+    berlin.write_text(BERLIN.replace("Another talk", "Another talk, moved"), encoding="utf-8")
+    settle(berlin)
+    again = make_app().test_client().get("/" + path)
+    assert sorted(str(event["UID"]) for event in events_of(again.data)) == wanted
+    assert make_app().test_client().get("/p/!!.ics").status_code == 400
+
+
+def test_issue_18_index_page_offers_the_feed_across_schedules(make_app: Callable[..., Flask]) -> None:
+    page = make_app().test_client().get("/").data.decode()
+    assert '<section id="across" class="card" hidden data-schedules=\'["berlin", "want"]\'>' in page
+    assert '<script src="static/folder.js" defer></script>' in page

@@ -22,7 +22,8 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..errors import CalfeedError
-from ..folder import Folder, Schedule, duplicate_uids, folder_changed, folder_feed, load_folder
+from ..shortlink import CodeError
+from ..folder import folder_links, folder_personal_path, selected_by_schedule, Folder, Schedule, duplicate_uids, folder_changed, folder_feed, load_folder
 from ..site import HTML_TYPE, ICS_TYPE, Resource, Site
 from .feeds import MAX_IDS, MAX_QUERY_BYTES, _named, _values
 from .page import SUBSCRIBE_PATHS, _base, _hours, subscribe_links
@@ -308,6 +309,43 @@ def everything() -> Response:
         count = sum(len(ids) for ids in selected.values())
         name = f"{holder.folder.name}: personal: {count} selected event{'s' if count != 1 else ''}"
         resource = Resource.make(all_feed(holder.folder, sites, selected, name), ICS_TYPE, folder_changed(sites))
+    return _respond(resource, _cache_seconds(sites))
+
+
+@folder_bp.get("/personal")
+def personal_link() -> Response:
+    """The short path of a personal feed across schedules, for the index page's script.
+
+    ``?events=schedule/id,...`` (picks kept by each schedule's page in the browser);
+    picks no longer in the folder are left out. Answers ``{"path": ..., "count": n}``
+    with ``p/<code>.ics``, or ``all.ics?events=...`` when no code can name the picks.
+    """
+    if len(request.query_string) > MAX_QUERY_BYTES:
+        raise RequestURITooLarge(f"the query string is longer than {MAX_QUERY_BYTES} bytes.")
+    sites = _folder().sites()
+    known = folder_links(sites).hashes
+    picks = [pick for pick in _values(request.args, "events") if pick in known][:MAX_IDS]
+    path = folder_personal_path(sites, picks) if picks else None
+    if path is None and picks:
+        path = "all.ics?events=" + ",".join(quote(pick, safe="/") for pick in picks)
+    response = jsonify({"path": path, "count": len(picks)})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@folder_bp.get("/p/<code>.ics")
+def personal(code: str) -> Response:
+    """A personal feed across schedules named by a short code (``folder_personal_path``), read against the sites now."""
+    holder = _folder()
+    sites = holder.sites()
+    try:
+        picks = folder_links(sites).resolve(code)
+    except CodeError as err:
+        raise BadRequest(f"{err}, got {_named([code])}.") from None
+    selected = selected_by_schedule(picks)
+    count = sum(len(ids) for ids in selected.values())
+    name = f"{holder.folder.name}: personal: {count} selected event{'s' if count != 1 else ''}"
+    resource = Resource.make(all_feed(holder.folder, sites, selected, name), ICS_TYPE, folder_changed(sites))
     return _respond(resource, _cache_seconds(sites))
 
 
