@@ -503,3 +503,20 @@ def test_issue_12_bundled_events_file_still_comes_from_the_seed_page_and_overlay
     text = import_markdown(seed(), source="want.md", overlay=overlay)
 
     assert parse_calendar(text) == load_calendar(ROOT / "events.yaml")
+
+
+def test_issue_11_zone_name_too_long_for_a_file_name(runner, tmp_path):
+    md, schedule = tmp_path / "p.md", tmp_path / "s.json"
+    md.write_text(page("On **2024-05-06**.\n" + TABLE), encoding="utf-8")
+    schedule.write_text(json.dumps(edge_json(time_zone_name="Europe/" + "x" * 3000)), encoding="utf-8")
+    zone = "Europe/" + "x" * 3000
+
+    from_page = run_import(runner, "markdown", str(md), "--timezone", zone, "--url", "https://example.org/p")
+    from_frab = run_import(runner, "frab", str(schedule))
+
+    assert from_page.exit_code == 2
+    assert "timezone: unknown time zone 'Europe/xxx" in from_page.stderr
+    # Every time in the file carries its offset: exact in UTC, and the unusable name is said to be unusable.
+    assert from_frab.exit_code == 0
+    assert parse_calendar(from_frab.stdout).timezone == "UTC"
+    assert from_frab.stderr.startswith(f"warning: {schedule}: the schedule's time_zone_name 'Europe/xxx")

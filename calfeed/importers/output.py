@@ -116,10 +116,12 @@ def _zones_by_place() -> dict[str, list[str]]:
 def zone_named(name: str) -> str | None:
     """The IANA zone ``name`` means: ``Europe/Berlin``, ``UTC``, or a place that is the city of exactly one zone."""
     name = " ".join(name.split())
+    if len(name) > 64:  # no zone is named so long; the file system refuses such names (OSError)
+        return None
     if name == "UTC" or "/" in name and not name.startswith(("Etc/", "SystemV/", "posix/", "right/")):
         try:
             return zoneinfo.ZoneInfo(name).key
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
             return None
     zones = _zones_by_place().get(name.casefold(), [])
     return zones[0] if len(zones) == 1 else None
