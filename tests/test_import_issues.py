@@ -274,6 +274,27 @@ def test_issue_11_frab_json_id_of_5000_digits(runner, tmp_path):
                              "5,000 digits\n1 problem; nothing was imported.\n")
 
 
+def test_issue_11_frab_xml_id_of_5000_digits():
+    data = (IMPORT / "edge.schedule.xml").read_text(encoding="utf-8").replace('id="101"', f'id="{"9" * 5000}"')
+
+    with pytest.raises(ScheduleImportError) as caught:
+        import_frab(data.encode(), source="s.xml")
+
+    assert str(caught.value) == (f"s.xml:18: event {'9' * 20}…: id: '{'9' * 59}… (5,002 characters) is too long to be "
+                                 "an event's id")
+
+
+@pytest.mark.parametrize("key", ["date", "end_date"])
+def test_issue_11_overlay_event_date_out_of_range(key):
+    overlay = {"url": "https://example.org/p", "timezone": "UTC", "events": {"Social": {key: "9999-12-31"}}}
+
+    with pytest.raises(ScheduleImportError) as caught:
+        import_markdown(page("On **2024-05-06**.\n" + TABLE), source="p.md", overlay=overlay)
+
+    assert str(caught.value) == (f"p.md: overlay.events['Social'].{key}: 9999-12-31 is not a date of a schedule: use "
+                                 "a year from 1900 to 2999")
+
+
 @pytest.mark.parametrize("kind", ["json", "xml"])
 def test_issue_11_frab_start_in_year_1(runner, tmp_path, kind):
     if kind == "json":
