@@ -541,3 +541,14 @@ def test_issue_11_zone_name_too_long_for_a_file_name(runner, tmp_path):
     assert from_frab.exit_code == 0
     assert parse_calendar(from_frab.stdout).timezone == "UTC"
     assert from_frab.stderr.startswith(f"warning: {schedule}: the schedule's time_zone_name 'Europe/xxx")
+
+
+def test_issue_15_cli_existing_file_that_is_invalid(runner, tmp_path):
+    published = tmp_path / "events.yaml"
+    published.write_text("name: x\n", encoding="utf-8")
+
+    result = runner.invoke(cli, ["import", "frab", str(IMPORT / "edge.schedule.json"), "--existing", str(published)])
+
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.endswith("; nothing was imported.\n")
+    assert f"{published}:1:1: timezone: required field is missing" in result.stderr
