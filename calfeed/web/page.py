@@ -9,23 +9,29 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from flask import Flask, current_app, has_app_context, render_template, request
+from flask import Flask, current_app, has_app_context, render_template
 
+from ..compact import ABSTRACT_LIMITS, GOOGLE_LIMIT
 from ..model import Slot, Status
-from ..site import HTML_TYPE, Feed, Resource, Site
+from ..shortlink import event_hash
+from ..site import Feed, Resource, Site
 from .reload import Snapshot
 
 #: The package whose templates/ and static/ folders the page uses.
 PACKAGE = "calfeed"
-#: Pages rendered from the request's own base URL kept per site (the Host header is the client's to choose).
-MAX_PAGES = 8
 #: Google and Outlook refuse long "add event" links (414): the details text stays under this.
 MAX_DETAILS = 500
+
+#: Google Calendar's own page for adding a calendar by its URL: the fallback shown beside every Google button.
+GOOGLE_ADD_BY_URL = "https://calendar.google.com/calendar/u/0/r/settings/addbyurl"
+
 
 @dataclass(frozen=True, slots=True)
 class _Link:
     title: str
     url: str
+    #: For a feed: the Google Calendar subscribe link of the feed Google reads whole (None: none fits).
+    google: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +59,12 @@ class _Row:
     ics_path: str
     google: str
     outlook: str
+    office: str
+    #: The event's short-link hash (16 hex digits), from which the page's script builds personal feed URLs.
+    hash: str
+    #: Bytes of its VEVENT in full and compact feeds: the script picks the feed Google reads whole.
+    size: int
+    compact_size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +113,11 @@ def _details(slot: Slot, ics_url: str, feed_url: str) -> str:
         lines.append(_short("Speakers: " + ", ".join(speaker.name for speaker in slot.event.speakers), 200))
     if slot.stream_url:
         lines.append(_short(f"Livestream: {slot.stream_url}", 150))
-    lines.append(f"This is a copy that will not update. Event file: {ics_url}")
+    # Without a base URL the page knows no absolute URL to give (see page_context).
+    lines.append(f"This is a copy that will not update. Event file: {ics_url}" if ics_url
+                 else "This is a copy that will not update.")
     text = "\n".join(lines)
-    if len(text) + len(feed_url) + 20 < MAX_DETAILS:
+    if feed_url and len(text) + len(feed_url) + 20 < MAX_DETAILS:
         text += f"\nSubscribe: {feed_url}"
     return _short(text, MAX_DETAILS)
 
@@ -115,8 +129,8 @@ def google_event_link(slot: Slot, *, details: str) -> str:
     return "https://calendar.google.com/calendar/render?action=TEMPLATE&" + params
 
 
-def outlook_event_link(slot: Slot, *, details: str) -> str:
-    """An Outlook.com "add event" link for ``slot`` (a one-off copy)."""
+def outlook_event_link(slot: Slot, *, details: str, office: bool = False) -> str:
+    """An Outlook "add event" link for ``slot`` (a one-off copy): Outlook.com, or Microsoft 365 when ``office``."""
     params = _query(
         subject=slot.event.title,
         startdt=f"{_utc(slot.start):%Y-%m-%dT%H:%M:%SZ}",
@@ -124,27 +138,61 @@ def outlook_event_link(slot: Slot, *, details: str) -> str:
         body=details,
         location=slot.location or "",
     )
-    return f"https://outlook.live.com/calendar/0/deeplink/compose?{params}&path=/calendar/action/compose&rru=addevent"
+    host = "outlook.office.com" if office else "outlook.live.com"
+    return f"https://{host}/calendar/0/deeplink/compose?{params}&path=/calendar/action/compose&rru=addevent"
 
 
-def subscribe_links(feed_url: str, name: str) -> dict[str, str]:
+def google_subscribe_link(feed_url: str) -> str:
+    """Google Calendar's subscribe link for a feed: ``render?cid=`` with the feed's https URL.
+
+    Undocumented, and reported both ways over the years (docs/clients.md): the
+    most recent reports find a webcal:// cid stored but never fetched (an empty
+    calendar, silently), while an https cid either works or says it failed. The
+    page always shows the URL to copy and Google's "add by URL" page beside it.
+    """
+    return "https://calendar.google.com/calendar/render?" + _query(cid=feed_url)
+
+
+def subscribe_links(feed_url: str, name: str, *, google_url: str | None = "") -> dict[str, str | None]:
     """The subscribe links of a feed: webcal, Google Calendar, Outlook.com and Microsoft 365.
 
     Args:
         feed_url: The feed's absolute http(s) URL.
         name: The calendar's name, for Outlook.
+        google_url: The URL of the feed Google reads whole (its compact twin when the
+            feed is over Google's limit); "" for ``feed_url`` itself, None when none fits.
 
     Returns:
-        The links by client: ``webcal``, ``google``, ``outlook`` and ``office``.
+        The links by client: ``webcal``, ``google`` (None when Google cannot read the feed
+        whole), ``outlook`` and ``office``, and ``google_feed``, the URL the Google link subscribes to.
     """
     webcal = _webcal(feed_url)
     outlook = _query(url=feed_url, name=name)
+    google_feed = feed_url if google_url == "" else google_url
     return {
         "webcal": webcal,
-        "google": "https://calendar.google.com/calendar/render?" + _query(cid=webcal),
+        "google": google_subscribe_link(google_feed) if google_feed else None,
+        "google_feed": google_feed,
+        "google_add_by_url": GOOGLE_ADD_BY_URL,
         "outlook": "https://outlook.live.com/calendar/0/addfromweb?" + outlook,
         "office": "https://outlook.office.com/calendar/0/addfromweb?" + outlook,
     }
+
+
+def _google_url(site: Site, base: str, path: str) -> str | None:
+    found = site.google_path(path)
+    return base + found if found else None
+
+
+def _subscribe(site: Site, base: str, feed_url: str) -> dict[str, str | None]:
+    """The page's subscribe links: absolute with a base URL; else the server's ``subscribe/`` redirects."""
+    if base:
+        return subscribe_links(feed_url, site.calendar.name, google_url=_google_url(site, base, "calendar.ics"))
+    google = site.google_path("calendar.ics")
+    links: dict[str, str | None] = {**SUBSCRIBE_PATHS, "google_feed": google, "google_add_by_url": GOOGLE_ADD_BY_URL}
+    if google is None:
+        links["google"] = None  # not even the compact feed fits: the page says so and offers smaller feeds
+    return links
 
 
 def _time_range(slot: Slot) -> str:
@@ -153,10 +201,11 @@ def _time_range(slot: Slot) -> str:
     return text + (f" (+{days} day{'s' if days > 1 else ''})" if days else "")
 
 
-def _row(slot: Slot, *, home_zone: str, shared_location: str | None, base: str, feed_url: str) -> _Row:
+def _row(slot: Slot, *, home_zone: str, shared_location: str | None, base: str, feed_url: str,
+         sizes: tuple[int, int] = (0, 0)) -> _Row:
     event = slot.event
     ics_path = f"events/{slot.id}.ics"
-    details = _details(slot, base + ics_path, feed_url)
+    details = _details(slot, base + ics_path if base else "", feed_url if base else "")
     links = [_Link("Slides" if len(event.slides) == 1 else f"Slides {number}", url)
              for number, url in enumerate(event.slides, 1)]
     links += [_Link(link.title, link.url) for link in event.links]
@@ -184,6 +233,10 @@ def _row(slot: Slot, *, home_zone: str, shared_location: str | None, base: str, 
         ics_path=ics_path,
         google=google_event_link(slot, details=details),
         outlook=outlook_event_link(slot, details=details),
+        office=outlook_event_link(slot, details=details, office=True),
+        hash=f"{event_hash(slot.id):016x}",
+        size=sizes[0],
+        compact_size=sizes[1],
     )
 
 
@@ -200,42 +253,54 @@ def _days(site: Site, base: str, feed_url: str) -> list[_Day]:
         locations = {slot.location for slot in day_slots}
         shared = locations.pop() if len(locations) == 1 and len(day_slots) > 1 else None
         rows = tuple(
-            _row(slot, home_zone=home, shared_location=shared, base=base, feed_url=feed_url) for slot in day_slots
+            _row(slot, home_zone=home, shared_location=shared, base=base, feed_url=feed_url,
+                 sizes=(len(site.compiled.events[slot.id]), len(site.compactor.event(slot.id, ABSTRACT_LIMITS[0]))))
+            for slot in day_slots
         )
         days.append(_Day(f"{day:%A} {day.day} {day:%B %Y}", day.isoformat(), ", ".join(zones), shared, rows))
     return days
 
 
-def _feed_groups(feeds: tuple[Feed, ...], base: str) -> list[_FeedGroup]:
+def _feed_groups(site: Site, feeds: tuple[Feed, ...], base: str) -> list[_FeedGroup]:
     titles = {"days": "By day", "kinds": "By kind", "tracks": "By track", "rooms": "By room"}
     groups: dict[str, list[_Link]] = {}
     for feed in feeds:
         folder = feed.path.split("/", 1)[0]
-        groups.setdefault(folder, []).append(_Link(feed.title, base + feed.path))
+        google = _google_url(site, base, feed.path)
+        link = _Link(feed.title, base + feed.path, google_subscribe_link(google) if google else None)
+        groups.setdefault(folder, []).append(link)
     return [_FeedGroup(titles.get(folder, folder), tuple(links)) for folder, links in groups.items()]
 
 
-def page_context(site: Site, *, base_url: str, dynamic: bool = True) -> dict[str, Any]:
+#: Where the page without a base URL sends its subscribe buttons: the server answers each
+#: with a private redirect to the absolute link (and calfeed.js writes that link in place).
+SUBSCRIBE_PATHS = {client: f"subscribe/{client}" for client in ("webcal", "google", "outlook", "office")}
+
+
+def page_context(site: Site, *, base_url: str | None, dynamic: bool = True) -> dict[str, Any]:
     """Everything the page template shows, computed in Python.
 
     Args:
         site: The site to show.
-        base_url: The public URL the site is served from (a trailing slash is added).
+        base_url: The public URL the site is served from (a trailing slash is added);
+            None for a page that depends on no host: every link relative, the
+            subscribe buttons to ``subscribe/<client>`` (see ``SUBSCRIBE_PATHS``).
         dynamic: Offer what only the server answers (personal and filtered feeds).
 
     Returns:
         The template's variables.
     """
-    base = _base(base_url)
+    base = _base(base_url) if base_url else ""
     calendar = site.calendar
     feed_url = base + "calendar.ics"
     return {
         "calendar": calendar,
         "base_url": base,
         "feed_url": feed_url,
-        "subscribe": subscribe_links(feed_url, calendar.name),
+        "subscribe": _subscribe(site, base, feed_url),
         "days": _days(site, base, feed_url),
-        "feed_groups": _feed_groups(site.feeds, base),
+        "feed_groups": _feed_groups(site, site.feeds, base),
+        "google_limit": GOOGLE_LIMIT,
         "refresh_hours": _hours(calendar.refresh_interval),
         "alarms": (5, 10, 15, 30, 60),
         "event_count": len(site.compiled.slots),
@@ -252,7 +317,7 @@ def _hours(interval: dt.timedelta) -> str:
     return "1 hour" if hours == 1 else f"{hours} hours"
 
 
-def _render(app: Flask, site: Site, base_url: str, dynamic: bool = True) -> bytes:
+def _render(app: Flask, site: Site, base_url: str | None, dynamic: bool = True) -> bytes:
     with app.app_context():
         context = page_context(site, base_url=base_url, dynamic=dynamic)
         return render_template("index.html", **context).encode("utf-8")
@@ -270,7 +335,7 @@ def _configure_jinja(app: Flask) -> None:
     app.jinja_options = {**app.jinja_options, "trim_blocks": True, "lstrip_blocks": True}
 
 
-def render_page(site: Site, *, base_url: str, dynamic: bool = True) -> bytes:
+def render_page(site: Site, *, base_url: str | None, dynamic: bool = True) -> bytes:
     """Render the schedule and subscribe page of ``site``, as served and as exported.
 
     The page depends on nothing but its arguments (all its own links are relative),
@@ -278,7 +343,9 @@ def render_page(site: Site, *, base_url: str, dynamic: bool = True) -> bytes:
 
     Args:
         site: The site to show.
-        base_url: The public URL of the site, for the absolute subscribe links.
+        base_url: The public URL of the site, for the absolute subscribe links; None
+            for a page without any absolute link of its own (the server's page when
+            no BASE_URL is configured: nothing a request says reaches it).
         dynamic: Offer the personal-feed form and filtered feeds, which only the
             server answers; False for a page published on a static host.
 
@@ -296,18 +363,18 @@ def static_files() -> dict[str, bytes]:
 
 
 def _page_resource(snapshot: Snapshot) -> Resource:
-    page = snapshot.site.resources.get("index.html")
-    if page is not None:
-        return page  # BASE_URL is configured: rendered once per build
-    base = request.url_root
-    page = snapshot.pages.get(base)
-    if page is None:
-        page = Resource.make(render_page(snapshot.site, base_url=base), HTML_TYPE, snapshot.site.changed)
-        if len(snapshot.pages) >= MAX_PAGES:
-            snapshot.pages.pop(next(iter(snapshot.pages)), None)
-        snapshot.pages[base] = page
-    return page
+    # Rendered once per build, with BASE_URL or host-independent: never per request.
+    return snapshot.site.resources["index.html"]
 
 
-
-__all__ = ["google_event_link", "outlook_event_link", "page_context", "render_page", "static_files", "subscribe_links"]
+__all__ = [
+    "GOOGLE_ADD_BY_URL",
+    "SUBSCRIBE_PATHS",
+    "google_event_link",
+    "google_subscribe_link",
+    "outlook_event_link",
+    "page_context",
+    "render_page",
+    "static_files",
+    "subscribe_links",
+]
