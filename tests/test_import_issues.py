@@ -257,8 +257,8 @@ def test_issue_11_last_date_with_a_row_past_midnight(runner, tmp_path):
                         "--url", "https://example.org/p")
 
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == (f"{md}: date: the schedule's date 9999-12-31 is not a date of a schedule: use a year "
-                             "from 1900 to 2999\n1 problem; nothing was imported.\n")
+    assert result.stderr == (f"{md}: date: the schedule's date 9999-12-31 is not a date of a schedule: use a date "
+                             "from 1970-01-01 to 2199-12-31\n1 problem; nothing was imported.\n")
 
 
 def test_issue_11_frab_json_id_of_5000_digits(runner, tmp_path):
@@ -292,7 +292,7 @@ def test_issue_11_overlay_event_date_out_of_range(key):
         import_markdown(page("On **2024-05-06**.\n" + TABLE), source="p.md", overlay=overlay)
 
     assert str(caught.value) == (f"p.md: overlay.events['Social'].{key}: 9999-12-31 is not a date of a schedule: use "
-                                 "a year from 1900 to 2999")
+                                 "a date from 1970-01-01 to 2199-12-31")
 
 
 @pytest.mark.parametrize("kind", ["json", "xml"])
@@ -314,8 +314,8 @@ def test_issue_11_frab_start_in_year_1(runner, tmp_path, kind):
     assert (result.exit_code, result.stdout) == (2, "")
     line = ":19" if kind == "xml" else ""
     event = "event 101: date: " if kind == "xml" else ""
-    assert result.stderr == (f"{path}{line}: {where}{event}0001-01-01 is not a date of a schedule: use a year from "
-                             "1900 to 2999\n1 problem; nothing was imported.\n")
+    assert result.stderr == (f"{path}{line}: {where}{event}0001-01-01 is not a date of a schedule: use a date from "
+                             "1970-01-01 to 2199-12-31\n1 problem; nothing was imported.\n")
 
 
 def test_issue_11_frab_day_date_out_of_range(runner, tmp_path):
