@@ -552,3 +552,21 @@ def test_issue_15_cli_existing_file_that_is_invalid(runner, tmp_path):
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr.endswith("; nothing was imported.\n")
     assert f"{published}:1:1: timezone: required field is missing" in result.stderr
+
+
+def test_issue_15_categories_never_repeat_a_value():
+    text = page("""
+        name: Repeats
+        domain: example.org
+        timezone: Europe/Berlin
+        date: 2025-02-01
+        events:
+          - {id: a, title: A, kind: talk, track: Talk, start: "10:00", end: "10:30"}
+          - {id: b, title: B, kind: workshop, label: WORKSHOP, track: Hardware, start: "11:00", end: "11:30"}
+        """)
+
+    events = vevents(text)
+
+    assert [str(value) for value in events["A"]["CATEGORIES"].cats] == ["Talk"]
+    assert [str(value) for value in events["B"]["CATEGORIES"].cats] == ["Workshop", "Hardware"]
+    assert str(events["B"]["DESCRIPTION"]).split("\n")[0] == "WORKSHOP"
