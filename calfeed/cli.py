@@ -380,7 +380,12 @@ def frab_command(schedule: IO[bytes], timezone: str | None, url: str | None, exi
 
     SCHEDULE is the c3voc schedule JSON or the schedule XML; the content tells which.
     """
-    published = published_ids(_load(existing)) if existing is not None else None
+    published = None
+    if existing is not None:
+        try:
+            published = published_ids(load_calendar(existing))
+        except EventsFileError as err:
+            raise InvalidInput(err, "nothing was imported") from None
     data = schedule.read()
     _print_import(lambda: import_frab(data, source=schedule.name, timezone=timezone, url=url, existing=published))
 
