@@ -196,7 +196,12 @@ def _write_manifest(root: Path, paths: Iterable[str]) -> None:
 
 
 def plan_site(site: Site, out_dir: str | Path, extra: Mapping[str, bytes] = {}) -> WriteReport:
-    """Compare ``site`` (and ``extra`` files) with what is on disk, writing nothing.
+    """Compare ``site`` (and ``extra`` files) with what is on disk, writing nothing (see ``plan_files``)."""
+    return plan_files(_bodies(site, extra), out_dir)
+
+
+def plan_files(bodies: Mapping[str, bytes], out_dir: str | Path) -> WriteReport:
+    """Compare the files ``bodies`` (path -> bytes) with what is on disk, writing nothing.
 
     A file calfeed did not publish (its manifest does not list it) is never overwritten:
     when one stands where the site needs to write, this refuses, naming every such file.
@@ -207,7 +212,6 @@ def plan_site(site: Site, out_dir: str | Path, extra: Mapping[str, bytes] = {}) 
             writes, or the manifest cannot be read.
     """
     root = Path(out_dir)
-    bodies = _bodies(site, extra)
     unsafe = sorted(path for path in bodies if not _is_site_path(path))
     if unsafe:
         raise ExportError(f"refusing to write {unsafe[0]!r}: not a plain path inside {root}")
@@ -302,7 +306,12 @@ def write_site(site: Site, out_dir: str | Path, extra: Mapping[str, bytes] = {})
             file could not be written or removed (the message names it); files already
             replaced are complete, the others are as they were.
     """
-    return _apply(plan_site(site, out_dir, extra), Path(out_dir), _bodies(site, extra))
+    return write_files(_bodies(site, extra), out_dir)
+
+
+def write_files(bodies: Mapping[str, bytes], out_dir: str | Path) -> WriteReport:
+    """Write the files ``bodies`` (path -> bytes) under ``out_dir`` as ``write_site`` writes a site's."""
+    return _apply(plan_files(bodies, out_dir), Path(out_dir), bodies)
 
 
 def _apply(report: WriteReport, root: Path, bodies: Mapping[str, bytes]) -> WriteReport:
@@ -505,9 +514,11 @@ __all__ = [
     "WriteReport",
     "build",
     "check_base_url",
+    "plan_files",
     "plan_site",
     "read_manifest",
     "static_headers",
     "write_file",
+    "write_files",
     "write_site",
 ]

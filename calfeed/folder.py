@@ -19,7 +19,7 @@ import icalendar
 from icalendar.prop import vDuration
 
 from .errors import CalfeedError, EventsFileError, Problem
-from .export import BuildReport, build, static_headers, write_file
+from .export import BuildReport, _locked, build, plan_files, static_headers, write_files
 from .ics import EPOCH, PRODID, Text, _text_value, build_timezones
 from .load import parse_yaml
 from .model import Slot
@@ -311,19 +311,16 @@ def build_folder(
     if index is not None:
         files["index.html"] = index(sites)
         files.update(assets or {})
-    written = []
-    for path, body in sorted(files.items()):
-        target = out / path
-        try:
-            same = target.read_bytes() == body
-        except OSError:
-            same = False
-        if same:
-            continue
-        written.append(path)
-        if not check:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_file(target, body)
+    # The site's own files go through the same manifest as a schedule's: a foreign file is
+    # never overwritten, and what an earlier build published and this one does not is removed.
+    if check:
+        plan = plan_files(files, out) if out.is_dir() else None
+        written = sorted(files) if plan is None else plan.written + plan.removed
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        with _locked([out]):
+            report = write_files(files, out)
+        written = report.written + report.removed
     return FolderReport(reports, failures, written)
 
 
