@@ -1,10 +1,11 @@
-"""The WSGI entry point for gunicorn: ``gunicorn -w 2 -b 127.0.0.1:8000 wsgi:app``.
+"""The WSGI entry point for gunicorn: ``gunicorn --preload -w 2 -b 127.0.0.1:8000 wsgi:app``.
 
 Settings come from ``CALFEED_*`` environment variables (see docs/deploy.md). An events
 file (or state file) that cannot be used stops the server at start-up: its problems are
 printed as ``FILE:LINE:COL: path: message``, without a Python traceback, and the process
-exits with status 3, which gunicorn reads as "worker failed to boot" and stops instead
-of starting the worker again (and again).
+exits with status 3: with ``--preload`` that is gunicorn's master, before any worker
+starts; without it, a worker, and gunicorn reads 3 as "worker failed to boot" and stops
+instead of starting the worker again (and again).
 """
 
 from __future__ import annotations

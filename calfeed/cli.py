@@ -152,10 +152,23 @@ def _check_folder(root: Path) -> None:
         except EventsFileError as err:
             failures[schedule.name] = err
             continue
-        click.echo(f"{schedule.events_path} is valid: {sum(1 for _ in calendar.all_events())} events")
+        count = sum(1 for _ in calendar.all_events())
+        click.echo(f"{schedule.events_path} is valid: {count} event{'' if count == 1 else 's'}")
     if failures:
         _report_failures(failures, None)
         raise click.exceptions.Exit(INVALID)
+
+
+def _base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse a --base-url that cannot be the site's public address (exit 2)."""
+    from .export import check_base_url
+
+    if value is None:
+        return None
+    try:
+        return check_base_url(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
 
 
 @cli.command("build")
@@ -165,7 +178,7 @@ def _check_folder(root: Path) -> None:
 @click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="State file (SEQUENCE and last change per event)  [default: <events>.state.yaml beside it]")
 @click.option("--no-state", is_flag=True, help="Keep no state: DTSTAMP comes from the calendar's 'updated'.")
-@click.option("--base-url", default=None, metavar="URL", envvar="CALFEED_BASE_URL",
+@click.option("--base-url", default=None, metavar="URL", envvar="CALFEED_BASE_URL", callback=_base_url,
               help="Public address of the site (e.g. https://example.org/schedule/); writes index.html and "
                    "subscribe.svg (a QR code of the feed URL), which need it.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the output on disk is not what the input gives.")
@@ -275,7 +288,7 @@ def _build_folder(root: Path, out_dir: Path, base_url: str | None, *, check: boo
 @events_argument
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-@click.option("--base-url", default=None, metavar="URL", help="Public address, when behind a proxy.")
+@click.option("--base-url", default=None, metavar="URL", callback=_base_url, help="Public address, when behind a proxy.")
 def serve_command(events_file: Path, host: str, port: int, base_url: str | None) -> None:
     """Serve the feeds and the subscribe page (for local use; deploy with gunicorn wsgi:app)."""
     # Flask and werkzeug only for this command: check, build and lint never import them.
@@ -371,7 +384,12 @@ def frab_command(schedule: IO[bytes], timezone: str | None, url: str | None, exi
 
     SCHEDULE is the c3voc schedule JSON or the schedule XML; the content tells which.
     """
-    published = published_ids(_load(existing)) if existing is not None else None
+    published = None
+    if existing is not None:
+        try:
+            published = published_ids(load_calendar(existing))
+        except EventsFileError as err:
+            raise InvalidInput(err, "nothing was imported") from None
     data = schedule.read()
     _print_import(lambda: import_frab(data, source=schedule.name, timezone=timezone, url=url, existing=published))
 

@@ -67,7 +67,7 @@ def compact_description(slot: Slot, limit: int, calendar_url: str | None = None)
     lines = []
     if event.status is Status.CANCELLED:
         lines.append("This event is cancelled.")
-    lines.append(event.kind.label)
+    lines.append(event.label or event.kind.label)
     if event.speakers:
         lines.append(f"Speaker{'s' if len(event.speakers) > 1 else ''}: {', '.join(map(str, event.speakers))}")
     if slot.session is not None:

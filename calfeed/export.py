@@ -21,6 +21,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .changes import ATOM_TYPE, dump_history, history_path, load_history, record
 from .conference import JSON_TYPE, XML_TYPE
@@ -52,6 +53,35 @@ def static_headers(cache_seconds: int) -> bytes:
     for path, content_type in (("/changes.atom", ATOM_TYPE), ("/schedule.xml", XML_TYPE), ("/schedule.json", JSON_TYPE)):
         lines += [path, f"  Content-Type: {content_type}\n  Cache-Control: public, max-age={cache_seconds}\n"]
     return "\n".join(lines).replace("\n\n", "\n").encode()
+
+
+def check_base_url(url: str) -> str:
+    """Return ``url`` if it can be the public address of a site, else say why not.
+
+    The address lands in every link of the page (``href``, webcal, Google and Outlook
+    links), so it must be an absolute ``http``/``https`` URL with a host, and nothing a
+    browser would read another way: no ``javascript:`` or other scheme, no user name or
+    password, no query or fragment, no spaces, quotes, angle brackets or backslashes.
+
+    Raises:
+        ValueError: The reason, as a sentence.
+    """
+    example = "such as https://example.org/schedule/"
+    bad = sorted({char for char in url if not char.isprintable() or char.isspace() or char in '<>"\\^`{|}'})
+    if bad:
+        raise ValueError(f"{url!r} has characters a URL cannot hold ({''.join(bad)!r}); give one {example}")
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises for a port that is not a number from 0 to 65535
+    except ValueError:
+        raise ValueError(f"{url!r} has an invalid port; give a URL {example}") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url!r} is not an absolute http:// or https:// URL {example}")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"{url!r} holds a user name or password, which every page would show; leave it out")
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise ValueError(f"{url!r} has a query or fragment; give the folder the site is served from, {example}")
+    return url
 
 
 class ExportError(CalfeedError, OSError):
@@ -171,7 +201,12 @@ def _write_manifest(root: Path, paths: Iterable[str]) -> None:
 
 
 def plan_site(site: Site, out_dir: str | Path, extra: Mapping[str, bytes] = {}) -> WriteReport:
-    """Compare ``site`` (and ``extra`` files) with what is on disk, writing nothing.
+    """Compare ``site`` (and ``extra`` files) with what is on disk, writing nothing (see ``plan_files``)."""
+    return plan_files(_bodies(site, extra), out_dir)
+
+
+def plan_files(bodies: Mapping[str, bytes], out_dir: str | Path) -> WriteReport:
+    """Compare the files ``bodies`` (path -> bytes) with what is on disk, writing nothing.
 
     A file calfeed did not publish (its manifest does not list it) is never overwritten:
     when one stands where the site needs to write, this refuses, naming every such file.
@@ -182,7 +217,6 @@ def plan_site(site: Site, out_dir: str | Path, extra: Mapping[str, bytes] = {}) 
             writes, or the manifest cannot be read.
     """
     root = Path(out_dir)
-    bodies = _bodies(site, extra)
     unsafe = sorted(path for path in bodies if not _is_site_path(path))
     if unsafe:
         raise ExportError(f"refusing to write {unsafe[0]!r}: not a plain path inside {root}")
@@ -277,7 +311,12 @@ def write_site(site: Site, out_dir: str | Path, extra: Mapping[str, bytes] = {})
             file could not be written or removed (the message names it); files already
             replaced are complete, the others are as they were.
     """
-    return _apply(plan_site(site, out_dir, extra), Path(out_dir), _bodies(site, extra))
+    return write_files(_bodies(site, extra), out_dir)
+
+
+def write_files(bodies: Mapping[str, bytes], out_dir: str | Path) -> WriteReport:
+    """Write the files ``bodies`` (path -> bytes) under ``out_dir`` as ``write_site`` writes a site's."""
+    return _apply(plan_files(bodies, out_dir), Path(out_dir), bodies)
 
 
 def _apply(report: WriteReport, root: Path, bodies: Mapping[str, bytes]) -> WriteReport:
@@ -318,7 +357,10 @@ def _locked(directories: Iterable[Path], *, shared: bool = False) -> Iterator[bo
     opened: list[tuple[Path, tuple[int, int]]] = []
     try:
         for directory in directories:
-            handle = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            try:
+                handle = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            except OSError as err:
+                raise ExportError(f"cannot lock {directory}: {err.strerror or err}") from None
             info = os.fstat(handle)
             opened.append((directory, (info.st_dev, info.st_ino)))
             if (info.st_dev, info.st_ino) in handles:
@@ -492,9 +534,12 @@ __all__ = [
     "ExportError",
     "WriteReport",
     "build",
+    "check_base_url",
+    "plan_files",
     "plan_site",
     "read_manifest",
     "static_headers",
     "write_file",
+    "write_files",
     "write_site",
 ]

@@ -35,6 +35,8 @@ _SPECIAL = re.compile(
     rb"(?:^|[\s,\[{])[!&*]\S|\t|\xc2\x85|\xe2\x80[\xa8\xa9]"
     rb"|[\[{,][ ]*[|>:?,]|,[ ]*[\]}]"   # odd tokens right after a flow indicator, where the two parsers part ways
     rb"|.\xef\xbb\xbf"         # a byte order mark anywhere but at the start
+    # characters libyaml refuses and yaml-rs reads (DEL, C1 controls, U+FFFE/U+FFFF)
+    rb"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x84\x86-\x9f]|\xef\xbf[\xbe\xbf]"
 )
 #: Plain text that calfeed's YAML 1.2 core resolver reads as a number, boolean or null.
 _TYPED = re.compile(

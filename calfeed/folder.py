@@ -15,12 +15,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import icalendar
-from icalendar.prop import vDuration
 
 from .errors import CalfeedError, EventsFileError, Problem
-from .export import BuildReport, build, static_headers, write_file
-from .ics import EPOCH, PRODID, Text, _text_value, build_timezones
+from .export import BuildReport, _locked, build, plan_files, static_headers, write_files
+from .ics import EPOCH, build_timezones, header_component
 from .load import parse_yaml
 from .model import Slot
 from .shortlink import ShortLinks
@@ -129,17 +127,7 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 
 def folder_header(name: str, description: str | None, refresh: dt.timedelta) -> bytes:
     """The VCALENDAR header of a feed across schedules (no X-WR-TIMEZONE: each event keeps its own zone)."""
-    vcalendar = icalendar.Calendar()
-    vcalendar.add("VERSION", "2.0")
-    vcalendar.add("PRODID", PRODID)
-    vcalendar.add("CALSCALE", "GREGORIAN")
-    vcalendar.add("NAME", Text(name), parameters=_text_value(name))
-    vcalendar.add("X-WR-CALNAME", Text(name), parameters=_text_value(name))
-    if description:
-        vcalendar.add("DESCRIPTION", Text(description))
-        vcalendar.add("X-WR-CALDESC", Text(description), parameters=_text_value(description))
-    vcalendar.add("REFRESH-INTERVAL", refresh, parameters={"VALUE": "DURATION"})
-    vcalendar.add("X-PUBLISHED-TTL", vDuration(refresh))
+    vcalendar = header_component(name, description, refresh=refresh)
     return bytes(vcalendar.to_ical())[: -len(_END)]
 
 
@@ -311,19 +299,16 @@ def build_folder(
     if index is not None:
         files["index.html"] = index(sites)
         files.update(assets or {})
-    written = []
-    for path, body in sorted(files.items()):
-        target = out / path
-        try:
-            same = target.read_bytes() == body
-        except OSError:
-            same = False
-        if same:
-            continue
-        written.append(path)
-        if not check:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_file(target, body)
+    # The site's own files go through the same manifest as a schedule's: a foreign file is
+    # never overwritten, and what an earlier build published and this one does not is removed.
+    if check:
+        plan = plan_files(files, out) if out.is_dir() else None
+        written = sorted(files) if plan is None else plan.written + plan.removed
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        with _locked([out]):
+            report = write_files(files, out)
+        written = report.written + report.removed
     return FolderReport(reports, failures, written)
 
 

@@ -88,6 +88,16 @@ class Categories(vCategory):
         return hash(tuple(self.cats))
 
 
+def typed(name: str, value: object) -> object:
+    """``value`` as the value type of property ``name``, TEXT as :class:`Text` (never icalendar's vText)."""
+    kind = icalendar.Event.types_factory.for_property(name)
+    if kind is vText:
+        return Text(str(value))
+    if kind is vCategory:
+        return Categories([value] if isinstance(value, str) else value)  # type: ignore[arg-type]
+    return kind(value)
+
+
 def describe(slot: Slot) -> str:
     """The plain-text DESCRIPTION: what a person needs on the day, in any client."""
     event = slot.event
@@ -281,7 +291,7 @@ def _write_line(name: str, value: object, parameters: dict[str, str] | None) -> 
     if isinstance(value, tuple):
         value = list(value)
     if not hasattr(value, "to_ical"):
-        value = icalendar.Event.types_factory.for_property(name)(value)
+        value = typed(name, value)
     params: dict[str, str] = dict(getattr(value, "params", None) or {})
     if parameters:
         params.update(parameters)
@@ -359,6 +369,23 @@ def _text_value(text: str) -> dict[str, str]:
 
 
 def _header(calendar: Calendar, name: str, description: str | None) -> icalendar.Calendar:
+    return header_component(name, description, refresh=calendar.refresh_interval, timezone=calendar.timezone,
+                            url=calendar.url)
+
+
+def header_component(
+    name: str, description: str | None, *, refresh: dt.timedelta, timezone: str | None = None, url: str | None = None
+) -> icalendar.Calendar:
+    """The VCALENDAR of a feed before its components: naming, zone, URL and refresh.
+
+    Args:
+        name: The feed's name (NAME and X-WR-CALNAME).
+        description: Its description (DESCRIPTION and X-WR-CALDESC), if any.
+        refresh: How often clients should poll.
+        timezone: X-WR-TIMEZONE, the zone the feed's times are in; None for a feed
+            whose events keep several zones (a folder's ``all.ics``).
+        url: The schedule's page.
+    """
     # No METHOD: a feed is a plain RFC 5545 calendar, not an iTIP message. With
     # METHOD:PUBLISH, RFC 5546 wants an ORGANIZER on every event (libical and ical4j
     # flag its absence) and Outlook shows an ORGANIZER as the sender; see docs/clients.md.
@@ -375,12 +402,13 @@ def _header(calendar: Calendar, name: str, description: str | None) -> icalendar
     if description:
         vcalendar.add("DESCRIPTION", Text(description))
         vcalendar.add("X-WR-CALDESC", Text(description), parameters=_text_value(description))
-    vcalendar.add("X-WR-TIMEZONE", calendar.timezone)
-    if calendar.url:
-        vcalendar.add("URL", calendar.url)
-    vcalendar.add("REFRESH-INTERVAL", calendar.refresh_interval, parameters={"VALUE": "DURATION"})
+    if timezone:
+        vcalendar.add("X-WR-TIMEZONE", timezone)
+    if url:
+        vcalendar.add("URL", url)
+    vcalendar.add("REFRESH-INTERVAL", refresh, parameters={"VALUE": "DURATION"})
     # Outlook honours X-PUBLISHED-TTL, not REFRESH-INTERVAL.
-    vcalendar.add("X-PUBLISHED-TTL", vDuration(calendar.refresh_interval))
+    vcalendar.add("X-PUBLISHED-TTL", vDuration(refresh))
     return vcalendar
 
 
@@ -583,5 +611,7 @@ __all__ = [
     "serialize_event",
     "describe",
     "feed_header",
+    "header_component",
     "to_ics",
+    "typed",
 ]

@@ -265,6 +265,9 @@ def parse_calendar(text: str | bytes, *, source: str = "events.yaml") -> Calenda
     """
     if isinstance(text, str):
         text = text.removeprefix("\ufeff")
+    unreadable = _unreadable(text)
+    if unreadable is not None:
+        raise EventsFileError(source, [unreadable])
     fast = read_fast(text, max_depth=MAX_DEPTH)  # the happy path: same values, no positions (see fastyaml)
     if fast is not None:
         try:
@@ -350,19 +353,32 @@ def load_calendar(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Calendar:
         raise EventsFileError(
             source, [Problem("", f"the file is not UTF-8: byte {raw[err.start]:#04x} cannot be decoded", line, column)]
         ) from None
-    unreadable = _UNREADABLE.search(raw)
-    if unreadable:  # libyaml refuses these with a message that names a byte offset, not a line
-        start = unreadable.start()
-        line_start = raw.rfind(b"\n", 0, start) + 1
-        line, column = raw.count(b"\n", 0, start) + 1, len(raw[line_start:start].decode("utf-8")) + 1
-        char = unreadable.group().decode("utf-8")
-        raise EventsFileError(source, [Problem(
-            "", f"the character U+{ord(char):04X} is not allowed in YAML; delete it", line, column)]) from None
     return parse_calendar(raw, source=source)
 
 
-#: The characters YAML does not allow anywhere in a file (YAML 1.2, c-printable), as UTF-8.
+#: The characters YAML does not allow anywhere in a file (YAML 1.2 c-printable), in UTF-8 and as text.
 _UNREADABLE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x84\x86-\x9f]|\xef\xbf[\xbe\xbf]")
+_UNREADABLE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _unreadable(text: str | bytes) -> Problem | None:
+    """The first character YAML refuses, located: libyaml's own message names a byte offset, not a line."""
+    if isinstance(text, bytes):
+        found = _UNREADABLE.search(text)
+        if not found:
+            return None
+        start = found.start()
+        line_start = text.rfind(b"\n", 0, start) + 1
+        line, column = text.count(b"\n", 0, start) + 1, len(text[line_start:start].decode("utf-8", "replace")) + 1
+        char = found.group().decode("utf-8")
+    else:
+        found_text = _UNREADABLE_TEXT.search(text)
+        if not found_text:
+            return None
+        start = found_text.start()
+        line, column = text.count("\n", 0, start) + 1, start - (text.rfind("\n", 0, start) + 1) + 1
+        char = found_text.group()
+    return Problem("", f"the character U+{ord(char):04X} is not allowed in YAML; delete it", line, column)
 
 
 __all__ = ["MAX_BYTES", "load_calendar", "parse_calendar", "parse_yaml"]

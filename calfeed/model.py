@@ -182,7 +182,7 @@ def _check_zone(value: Any) -> str:
         )
     try:
         zoneinfo.ZoneInfo(key)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         close = difflib.get_close_matches(key, _all_zones(), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise _error("timezone_unknown", "unknown time zone {value!r}{hint}", value=key, hint=hint) from None

@@ -33,11 +33,14 @@ def syntax_problem(text: str, err: yaml.MarkedYAMLError) -> Problem:
     Returns:
         The problem, at the line and column to edit, with what to do there.
     """
-    lines = text.splitlines()
+    lines = [*text.splitlines(), ""]  # a mark may stand at the end, after the last line break
     mark = err.problem_mark or err.context_mark
     if mark is None:
         return Problem("", f"YAML syntax error: {err.problem or err}", 1, 1)
-    found = _explain(lines, err, mark.line, mark.column)
+    try:
+        found = _explain(lines, err, min(mark.line, len(lines) - 1), mark.column)
+    except (IndexError, ValueError):  # the guesses below read arbitrary text: if one trips, libyaml's words stand
+        found = None
     if found is not None:
         line, column, message = found
         return Problem("", message, line + 1, column + 1)
@@ -130,14 +133,10 @@ def _unclosed(lines: list[str], end: int) -> tuple[int, int] | None:
 
 
 def _indent_tab(lines: list[str], line: int) -> int | None:
-    """The column of a tab in the indentation of the line (or the line before), if any."""
-    for number in (line, line - 1):
-        if 0 <= number < len(lines):
-            text = lines[number]
-            indent = text[: len(text) - len(text.lstrip(" \t"))]
-            if "\t" in indent and text.strip():
-                return indent.index("\t") if number == line else None
-    return None
+    """The column of a tab in the indentation of the line, if any."""
+    text = lines[line]
+    indent = text[: len(text) - len(text.lstrip(" \t"))]
+    return indent.index("\t") if "\t" in indent and text.strip() else None
 
 
 def _quote(value: str) -> str:
@@ -280,8 +279,8 @@ def _name(text: str) -> str:
     return f"'{stripped[:20]}'"
 
 
-def _indentation(lines: list[str], line: int) -> tuple[int, int, str]:
-    """A line indented to a column that lines up with nothing open above it."""
+def _indentation(lines: list[str], line: int) -> tuple[int, int, str] | None:
+    """A line indented to a column that lines up with nothing open above it, or with the wrong thing."""
     text = lines[line]
     indent = len(text) - len(text.lstrip(" "))
     name = _name(text)
@@ -300,31 +299,43 @@ def _indentation(lines: list[str], line: int) -> tuple[int, int, str]:
         deepest = level
         if level == 0:
             break
+    if not levels:  # the first line of the file
+        if not indent:
+            return None
+        return line, indent, f"{name} is indented {_spaces(indent)}, but nothing above it is; indent it 0 spaces"
     item = text.lstrip().startswith("-")
     # an item lines up with the '- ' of a list above, a key with the keys of a mapping: offer those first
     levels.sort(key=lambda level: level[2].startswith("'- ") != item)
-    choices = [f"{_spaces(level)} like {what} on line {number + 1}" for level, number, what in levels]
-    shown = choices[0] if len(choices) == 1 else f"{choices[0]} (or {', '.join(choices[1:4])})"
-    for level, number, what in levels:
-        if level != indent:
-            continue
-        if what.startswith("'- ") and not item:
-            return line, indent, (
-                f"{name} is indented {_spaces(indent)}, where the '- ' items of the list on line {number + 1} start, "
-                f"but it is not an item; indent it {shown}, or start a new item with '- '"
-            )
-        if item and not what.startswith("'- "):
-            lists = [(other, where, name) for other, where, name in levels if name.startswith("'- ")]
-            another = (f"to make it another item of the list on line {lists[0][1] + 1} ({lists[0][2]}), indent it "
-                       f"{_spaces(lists[0][0])} like that item; " if lists else "")
-            return line, indent, (
-                f"a '- ' list item cannot stand among the keys of a mapping ({what} on line {number + 1}); "
-                f"{another}to give a key a list, put 'key:' on a line above it and indent the items below"
-            )
-    return line, indent, (
-        f"{name} is indented {_spaces(indent)}, which lines up with no line above it; YAML nests by "
-        f"indentation: indent it {shown}"
-    )
+    # a key can line up with keys only; an item with a list's items, or with the key that holds the list
+    choices = [f"{_spaces(level)} like {what} on line {number + 1}" for level, number, what in levels
+               if level != indent and (item or not what.startswith("'- "))]
+    top = min(levels)
+    if not choices and indent == 0 < top[0]:  # the lines above are all indented: the file's first line is
+        return top[1], top[0], (
+            f"the top level of the file must not be indented; indent {top[2]} 0 spaces, like {name} on line {line + 1}"
+        )
+    shown = "" if not choices else choices[0] if len(choices) == 1 else f"{choices[0]} (or {', '.join(choices[1:4])})"
+    matched = [(level, number, what) for level, number, what in levels if level == indent]
+    if not matched:
+        return line, indent, (
+            f"{name} is indented {_spaces(indent)}, which lines up with no line above it; YAML nests by "
+            f"indentation: indent it {shown}"
+        )
+    _, number, what = matched[0]
+    if what.startswith("'- ") and not item:
+        return line, indent, (
+            f"{name} is indented {_spaces(indent)}, where the '- ' items of the list on line {number + 1} start, "
+            f"but it is not an item; {f'indent it {shown}, or ' if shown else ''}start a new item with '- '"
+        )
+    if item and not what.startswith("'- "):
+        lists = [(level, where, dash) for level, where, dash in levels if dash.startswith("'- ")]
+        another = (f"to make it another item of the list on line {lists[0][1] + 1} ({lists[0][2]}), indent it "
+                   f"{_spaces(lists[0][0])} like that item; " if lists else "")
+        return line, indent, (
+            f"a '- ' list item cannot stand among the keys of a mapping ({what} on line {number + 1}); "
+            f"{another}to give a key a list, put 'key:' on a line above it and indent the items below"
+        )
+    return None
 
 
 def _spaces(count: int) -> str:

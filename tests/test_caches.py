@@ -170,3 +170,17 @@ def test_issue_11_folder_page_follows_what_no_feed_carries(tmp_path: Path) -> No
     assert "Hall A" in before
     after = client.get("/").get_data(as_text=True)
     assert "Hall B" in after and "Hall A" not in after
+
+
+def test_issue_11_reload_notices_a_same_size_write_that_keeps_the_mtime(tmp_path: Path) -> None:
+    events = tmp_path / "events.yaml"
+    save(events, SCHEDULE.format(zone="Asia/Tokyo"))
+    kept = events.stat().st_mtime_ns
+    client = create_app({"TESTING": True, "EVENTS_PATH": str(events), "RELOAD_SECONDS": 0}).test_client()
+    assert b"TZID=Asia/Tokyo" in client.get("/calendar.ics").data
+
+    with events.open("r+", encoding="utf-8") as file:  # in place, same size, then the old mtime back (cp -p, rsync -t)
+        file.write(SCHEDULE.format(zone="US/Central"))
+    os.utime(events, ns=(kept, kept))
+
+    assert client.get("/calendar.ics").data == load_site(events, state_path=None).resources["calendar.ics"].body

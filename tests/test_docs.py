@@ -8,6 +8,7 @@ test. Only a port and the paths /srv/want and /var/www/want are replaced.
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
 import subprocess
@@ -73,10 +74,15 @@ def checkout(tmp_path_factory) -> Path:
             feed = icalendar.Calendar.from_ical(response.read())
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
             page = response.read().decode("utf-8")
+        subscribe = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        subscribe.request("GET", "/subscribe/webcal")
+        webcal = subscribe.getresponse().getheader("Location")
+        subscribe.close()
     finally:
         stop(process)
     assert len(list(feed.walk("VEVENT"))) == 23
-    assert f"webcal://127.0.0.1:{port}/calendar.ics" in page
+    assert "WANT@NeurIPS 2023" in page
+    assert webcal == f"webcal://127.0.0.1:{port}/calendar.ics"  # "open http://127.0.0.1:8000/ to subscribe"
     return folder
 
 
@@ -173,3 +179,12 @@ def test_issue_12_readme_tab_message(tmp_path, monkeypatch):
     Path("events.yaml").write_text(HEAD + "  - id: a\n\ttitle: x\n", encoding="utf-8")  # the tab on line 7
     result = CliRunner().invoke(cli, ["check", "events.yaml"])
     assert (result.exit_code, result.output) == (2, shown + "1 problem; events.yaml is not valid.\n")
+
+
+@pytest.mark.slow
+def test_issue_12_deploy_install_gives_gunicorn(checkout):
+    """docs/deploy.md's install line, in the fresh copy: it puts the gunicorn there that the deploy runs."""
+    (install,) = [block for block in blocks(ROOT / "docs" / "deploy.md", "sh") if "pip install" in block]
+    run(install, checkout)
+    version = run([str(checkout / ".venv" / "bin" / "gunicorn"), "--version"], checkout)
+    assert version.startswith("gunicorn (version ")

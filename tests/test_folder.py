@@ -291,3 +291,17 @@ def test_issue_18_index_page_offers_the_feed_across_schedules(make_app: Callable
     page = make_app().test_client().get("/").data.decode()
     assert '<section id="across" class="card" hidden data-schedules=\'["berlin", "want"]\'>' in page
     assert '<script src="static/folder.js" defer></script>' in page
+
+
+def test_issue_18_site_files_never_overwrite_a_foreign_file(folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    foreign = out / "all.ics"
+    foreign.write_bytes(b"someone else's calendar\n")
+    code, output = build(folder, out)
+    assert code == 1 and "all.ics" in output and "will not overwrite" in output
+    assert foreign.read_bytes() == b"someone else's calendar\n"
+    foreign.unlink()
+    assert build(folder, out, "--base-url", BASE)[0] == 0
+    assert build(folder, out)[0] == 0  # without a base URL: the index page it published goes
+    assert not (out / "index.html").exists() and (out / "all.ics").exists()

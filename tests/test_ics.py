@@ -62,14 +62,21 @@ def test_ics_text_reads_back_exactly_once_escaped():
     assert "Speakers: Zoë Ŝ, Jr., 李小龍 (Uni; Dept, \\ Lab)" in str(first["DESCRIPTION"])
     assert str(first["LOCATION"]) == NASTY[:90].strip()
     assert str(second["SUMMARY"]) == "xyzq"  # control characters are stripped, never written
-    # icalendar 7.3 reads NAME and X- properties raw; unescape them as RFC 5545 TEXT
-    assert unescape_text(str(parsed["NAME"])) == "Nasty; name, with \\ everything"
-    assert unescape_text(str(parsed["X-WR-CALNAME"])) == "Nasty; name, with \\ everything"
+    assert naming(parsed, "NAME") == "Nasty; name, with \\ everything"
+    assert naming(parsed, "X-WR-CALNAME") == "Nasty; name, with \\ everything"
 
 
 def unescape_text(value: str) -> str:
     """RFC 5545 section 3.3.11 TEXT unescaping, written out here to check the writer."""
     return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)
+
+
+def naming(parsed: icalendar.Calendar, name: str) -> str:
+    """NAME or an X-WR- property as TEXT: icalendar 7.3 reads them raw unless they say VALUE=TEXT."""
+    if name not in parsed:
+        return ""
+    value = parsed[name]
+    return str(value) if value.params.get("VALUE") == "TEXT" else unescape_text(str(value))
 
 
 def stock(component: icalendar.cal.Component) -> icalendar.cal.Component:
@@ -95,14 +102,9 @@ def read_back(body: bytes) -> dict[str, object]:
     """Every TEXT value of a feed as icalendar reads it back, by UID (and the calendar's under "")."""
     parsed = icalendar.Calendar.from_ical(body)
 
-    def naming(name: str) -> str:
-        # icalendar reads NAME and X-WR-* raw unless VALUE=TEXT says they are TEXT (then it unescapes them).
-        value = parsed.get(name, "")
-        text = str(value)
-        return text if getattr(value, "params", {}).get("VALUE") == "TEXT" else unescape_text(text)
-
     found: dict[str, object] = {
-        "": (naming("NAME"), naming("X-WR-CALNAME"), str(parsed.get("DESCRIPTION", "")), naming("X-WR-CALDESC"))
+        "": (naming(parsed, "NAME"), naming(parsed, "X-WR-CALNAME"), str(parsed.get("DESCRIPTION", "")),
+             naming(parsed, "X-WR-CALDESC"))
     }
     for event in parsed.walk("VEVENT"):
         found[str(event["UID"])] = (str(event["SUMMARY"]), str(event["DESCRIPTION"]), str(event.get("LOCATION", "")),
@@ -311,7 +313,26 @@ def test_issue_11_backslash_n_in_text_reads_back_exactly():
     assert fast == build_calendar(calendar).to_ical()
     assert fast != stock(build_calendar(calendar)).to_ical()  # icalendar alone still gets it wrong
     assert lint(fast) == []
+    # a line written from plain text (as the compact feeds write DESCRIPTION) is escaped the same way
+    from calfeed.ics import content_line
+
+    for name in ("SUMMARY", "DESCRIPTION", "LOCATION", "CATEGORIES"):
+        line = content_line(name, "C:\\Net \\N{x}")
+        assert line == f"{name}:C:\\\\Net \\\\N{{x}}"
+        value = icalendar.Event.from_ical(f"BEGIN:VEVENT\r\n{line}\r\nEND:VEVENT\r\n")[name]
+        assert ([str(cat) for cat in value.cats] if name == "CATEGORIES" else [str(value)]) == ["C:\\Net \\N{x}"]
     # one event's file, a smaller feed's name and a VALARM take the same road
     compiled = compile_calendar(calendar)
     assert read_back(compiled.feed(["a"], name="Track " + BACKSLASHES, alarm=5))[""][0] == (
         calendar.name + ": Track " + BACKSLASHES)
+
+
+def test_issue_11_folder_feed_names_keep_their_backslashes():
+    # The feed across a folder's schedules names itself from site.yaml: the same TEXT as every other.
+    from calfeed.folder import folder_header
+
+    header = folder_header("Print \\N{x}", "C:\\Net\\Rooms", dt.timedelta(hours=6))
+    parsed = icalendar.Calendar.from_ical(header + b"END:VCALENDAR\r\n")
+    assert [naming(parsed, name) for name in ("NAME", "X-WR-CALNAME", "X-WR-CALDESC")] == [
+        "Print \\N{x}", "Print \\N{x}", "C:\\Net\\Rooms"]
+    assert str(parsed["DESCRIPTION"]) == "C:\\Net\\Rooms"

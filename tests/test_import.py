@@ -454,8 +454,9 @@ def test_import_frab_without_time_zone_but_with_offsets_writes_exact_utc_with_a_
     owls = calendar.events[0]
     assert (calendar.timezone, owls.date, owls.start, owls.end) == ("UTC", dt.date(2025, 10, 25), dt.time(21, 30),
                                                                      dt.time(22, 30))
-    assert warned[0] == ("edge.json: the schedule names no time zone, but every time carries its UTC offset: the "
-                         "events are written in UTC, exact (pass --timezone to show the conference's own zone)")
+    assert warned[0] == ("edge.json: the schedule names no time zone (time_zone_name), but every time carries its UTC "
+                         "offset: the events are written in UTC, exact (pass --timezone to show the conference's own "
+                         "zone)")
 
 
 def test_import_frab_detects_the_format_by_content():

@@ -122,7 +122,10 @@ def publish(calendar: Calendar, out: Path) -> tuple[list[Path], dict[str, Expect
     expected = {}
     for slot in site.compiled.slots:
         summary = ("[CANCELLED] " if slot.event.status.value == "cancelled" else "") + slot.event.title
-        categories = (slot.event.kind.label, *([slot.event.track] if slot.event.track else []))
+        # The kind, the schedule's own label and the track, each value once (case aside).
+        named = [value for value in (slot.event.kind.label, slot.event.label, slot.event.track) if value]
+        categories = tuple(value for index, value in enumerate(named)
+                           if value.casefold() not in {earlier.casefold() for earlier in named[:index]})
         expected[slot.uid] = Expected(_utc(slot.start), _utc(slot.end), summary, describe(slot), slot.location, categories,
                                       compact_description(slot, ABSTRACT_LIMITS[0], calendar.url))
     return sorted(out.rglob("*.ics")), expected

@@ -239,7 +239,8 @@ FIELDS: list[tuple[tuple[str | int, ...], list[Any]]] = [
         ("id", IDS), ("title", TEXTS), ("kind", ["talk", "keynote", "Talk", "", "x" * 1000]), ("date", DATES),
         ("start", TIMES), ("end_date", DATES), ("end", TIMES), ("timezone", ZONES), ("abstract", TEXTS),
         ("location", TEXTS), ("online", TEXTS), ("streamed", [Raw("true"), Raw("false"), "yes"]), ("stream_url", URLS),
-        ("url", URLS), ("track", TEXTS), ("status", ["cancelled", "tentative", "CANCELLED"]),
+        ("url", URLS), ("track", TEXTS), ("status", ["cancelled", "tentative", "CANCELLED"]), ("label", TEXTS),
+        ("language", TEXTS), ("guid", TEXTS),
     )],
     (("events", 0, "speakers", 0, "name"), TEXTS), (("events", 0, "speakers", 0, "affiliation"), TEXTS),
     (("events", 0, "slides", 0), URLS), (("events", 0, "links", 0, "title"), TEXTS), (("events", 0, "links", 0, "url"), URLS),
@@ -376,3 +377,15 @@ def test_issue_11_python_api_values_out_of_range_are_validation_errors():
     with pytest.raises(ValidationError, match="out of range"):
         Calendar(name="C", url="https://example.org/", timezone="UTC", date="2024-01-01", events=[],
                  updated=dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1))))
+
+
+def test_issue_11_a_character_yaml_refuses_is_located_in_text_and_bytes():
+    # libyaml named a byte offset, at 1:1 over two lines; yaml-rs (the fast path) read the character.
+    from calfeed.errors import EventsFileError
+    from calfeed.load import parse_calendar
+
+    text = GOOD.replace("title: A talk", "title: A\x85 talk\u00a0with\x9f")
+    for source_text in (text, text.encode("utf-8")):
+        with pytest.raises(EventsFileError) as caught:
+            parse_calendar(source_text, source="s.yaml")
+        assert caught.value.report() == "s.yaml:7:24: the character U+009F is not allowed in YAML; delete it"

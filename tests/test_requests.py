@@ -311,7 +311,8 @@ def test_issue_11_folder_subscribe_redirects(folder_app: Callable[..., Flask]) -
     assert (slash.status_code, slash.headers["Location"]) == (308, "one/")
 
 
-@pytest.mark.parametrize("path", ["/", "/all.ics", "/healthz", "/static/calfeed.css", "/one/", "/one/calendar.ics"])
+@pytest.mark.parametrize("path", ["/", "/all.ics", "/healthz", "/static/calfeed.css", "/one/", "/one/calendar.ics",
+                                  "/personal", "/p/abc.ics", "/subscribe/webcal"])
 def test_issue_11_folder_only_get_and_head(folder_app: Callable[..., Flask], path: str) -> None:
     response = folder_app().test_client().options(path)
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from calfeed import EventsFileError, load_calendar
+from calfeed import EventsFileError, load_calendar, parse_calendar
 from calfeed.cli import cli
 from conftest import HEAD
 from test_load import at
@@ -46,7 +48,7 @@ def test_issue_12_key_indented_less_than_its_siblings(write_events):
     assert report(path) == (
         at(path, "start") + ": 'start' is indented 3 spaces, which lines up with no line above it; "
         "YAML nests by indentation: indent it 4 spaces like 'title' on line 7 "
-        "(or 0 spaces like 'events' on line 5, 2 spaces like '- id' on line 6)"
+        "(or 0 spaces like 'events' on line 5)"
     )
 
 
@@ -55,7 +57,7 @@ def test_issue_12_key_indented_like_the_dashes_of_the_list(write_events):
     assert report(path) == (
         at(path, "start") + ": 'start' is indented 2 spaces, where the '- ' items of the list on line 6 start, "
         "but it is not an item; indent it 4 spaces like 'title' on line 7 "
-        "(or 0 spaces like 'events' on line 5, 2 spaces like '- id' on line 6), or start a new item with '- '"
+        "(or 0 spaces like 'events' on line 5), or start a new item with '- '"
     )
 
 
@@ -90,6 +92,21 @@ def test_issue_12_next_item_indented_like_the_keys_of_the_one_before(write_event
         at(path, "- id: b") + ": a '- ' list item cannot stand among the keys of a mapping ('title' on line 4); "
         "to make it another item of the list on line 3 ('- id'), indent it 0 spaces like that item; "
         "to give a key a list, put 'key:' on a line above it and indent the items below"
+    )
+
+
+def test_issue_12_key_beside_a_top_level_list(write_events):
+    path = write_events("- a\nname: Test\n")
+    assert report(path) == (
+        f"{path}:2:1: 'name' is indented 0 spaces, where the '- ' items of the list on line 1 start, "
+        "but it is not an item; start a new item with '- '"
+    )
+
+
+def test_issue_12_first_line_indented(write_events):
+    path = write_events("  - a\nname: Test\n")
+    assert report(path) == (
+        f"{path}:1:3: the top level of the file must not be indented; indent '- a' 0 spaces, like 'name' on line 2"
     )
 
 
@@ -229,3 +246,16 @@ def test_issue_12_check_does_not_say_nothing_was_written(runner, write_events):
         f"{path}:7:1: a tab indents this line, and YAML indents with spaces only; replace the tab with spaces\n"
         f"1 problem; {path} is not valid.\n"
     ))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=" \t\n-:[]{}\"'#|>*&@`!%,?abc1\\", max_size=60))
+def test_issue_12_any_broken_text_gets_one_located_problem(text):
+    """The translation reads arbitrary text around an error: it must never fail itself."""
+    try:
+        parse_calendar(text, source="fuzz.yaml")
+    except EventsFileError as err:
+        assert err.problems
+        for problem in err.problems:
+            assert problem.line >= 1 and problem.column >= 1 and problem.message
+            assert problem.line <= text.count("\n") + 2

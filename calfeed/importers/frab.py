@@ -120,6 +120,7 @@ class _Zones:
     read: zoneinfo.ZoneInfo | None
     write: zoneinfo.ZoneInfo
     missing: str = ""  # why times without an offset cannot be read
+    how: str = ""  # and what to do about it
 
 
 class _Refused(Exception):
@@ -425,15 +426,15 @@ def _zones(name: Any, option: str | None, city: Any, source: str) -> _Zones | Im
         return _Zones(zone, zone)
     utc = zoneinfo.ZoneInfo("UTC")
     if not isinstance(name, str) or not name.strip():
-        return _Zones(None, utc, f"the schedule names no time zone (time_zone_name): {how}")
+        return _Zones(None, utc, "the schedule names no time zone (time_zone_name)", how)
     key = zone_named(name)
     if key is not None:
         zone = zoneinfo.ZoneInfo(key)
         return _Zones(zone, zone)
     try:
         legacy = zoneinfo.ZoneInfo(name.strip())  # CET, EST5EDT: exact, but clients misread them as TZIDs
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return _Zones(None, utc, f"the schedule's time_zone_name {_shown(name)} is not a time zone: {how}")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return _Zones(None, utc, f"the schedule's time_zone_name {_shown(name)} is not a time zone", how)
     warnings.warn(LossyImport(f"{source}: time_zone_name {name!r} is not an IANA Area/Location zone; "
                               "the events are written in UTC (pass --timezone to name the conference's zone)"),
                   stacklevel=3)
@@ -694,7 +695,7 @@ def import_frab(data: bytes, *, source: str, timezone: str | None = None, url: s
     if unzoned:
         problems.append(ImportProblem(
             f"{_count(unzoned, 'event')} {'give their times' if unzoned != 1 else 'gives its time'} without a UTC "
-            f"offset, and {zones.missing}"))
+            f"offset, and {zones.missing}: {zones.how}"))
     if not schedule.events:
         problems.append(ImportProblem("the schedule has no events"))
     if problems:
@@ -702,9 +703,9 @@ def import_frab(data: bytes, *, source: str, timezone: str | None = None, url: s
             problems.sort(key=lambda problem: problem.line)
         raise ScheduleImportError(source, problems)
     if zones.missing:
-        warnings.warn(LossyImport(f"{source}: the schedule names no time zone, but every time carries its UTC "
-                                  "offset: the events are written in UTC, exact (pass --timezone to show the "
-                                  "conference's own zone)"), stacklevel=2)
+        warnings.warn(LossyImport(f"{source}: {zones.missing}, but every time carries its UTC offset: the events "
+                                  "are written in UTC, exact (pass --timezone to show the conference's own zone)"),
+                      stacklevel=2)
     for message in _warn(source, losses):
         warnings.warn(LossyImport(message), stacklevel=2)
     if existing:

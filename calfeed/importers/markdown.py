@@ -579,9 +579,15 @@ def _value_problems(values: Mapping[str, Any], where: str) -> list[ImportProblem
         elif not isinstance(link.get("url"), str):
             problems.append(ImportProblem(f"expected a URL, got {_shown(link.get('url'))}",
                                           path=f"{where}.links[{index}].url"))
-    if "date" in values and values["date"] is not None and _as_date(values["date"]) is None:
-        problems.append(ImportProblem(f"{_shown(values['date'])} is not a date; write it as YYYY-MM-DD",
-                                      path=f"{where}.date"))
+    for key in ("date", "end_date"):
+        if values.get(key) is None:
+            continue
+        day = _as_date(values[key])
+        if day is None:
+            problems.append(ImportProblem(f"{_shown(values[key])} is not a date; write it as YYYY-MM-DD",
+                                          path=f"{where}.{key}"))
+        elif (wrong := in_range(day)) is not None:
+            problems.append(ImportProblem(wrong, path=f"{where}.{key}"))
     return problems
 
 

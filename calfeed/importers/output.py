@@ -15,13 +15,11 @@ import yaml
 
 from ..errors import EventsFileError
 from ..load import parse_calendar
+from ..model import FIRST_DATE, LAST_DATE
 from . import ScheduleImportError, ImportProblem
 
 #: The longest id the model accepts.
 MAX_ID = 80
-#: The years a schedule may fall in: beyond them a date is a typo (or an attack), and the
-#: arithmetic around it (a day later, an offset away) would leave what datetime can hold.
-YEARS = range(1900, 3000)
 
 # Scalars that a YAML 1.1 or 1.2 reader would not read back as text: quote them.
 _AMBIGUOUS = re.compile(
@@ -71,10 +69,14 @@ class IdMaker:
 
 
 def in_range(day: dt.date) -> str | None:
-    """A message when ``day`` lies outside :data:`YEARS`, else None."""
-    if day.year in YEARS:
+    """A message when ``day`` lies outside the dates an events file may use, else None.
+
+    Checked before any arithmetic: a day later, or an offset away, from 9999-12-31 or
+    0001-01-01 is beyond what datetime can hold.
+    """
+    if FIRST_DATE <= day <= LAST_DATE:
         return None
-    return f"{day.isoformat()} is not a date of a schedule: use a year from {YEARS.start} to {YEARS.stop - 1}"
+    return f"{day.isoformat()} is not a date of a schedule: use a date from {FIRST_DATE} to {LAST_DATE}"
 
 
 def uid_domain(url: str) -> str | None:
@@ -116,10 +118,12 @@ def _zones_by_place() -> dict[str, list[str]]:
 def zone_named(name: str) -> str | None:
     """The IANA zone ``name`` means: ``Europe/Berlin``, ``UTC``, or a place that is the city of exactly one zone."""
     name = " ".join(name.split())
+    if len(name) > 64:  # no zone is named so long; the file system refuses such names (OSError)
+        return None
     if name == "UTC" or "/" in name and not name.startswith(("Etc/", "SystemV/", "posix/", "right/")):
         try:
             return zoneinfo.ZoneInfo(name).key
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
             return None
     zones = _zones_by_place().get(name.casefold(), [])
     return zones[0] if len(zones) == 1 else None
@@ -176,4 +180,4 @@ def to_events_yaml(data: dict[str, Any], *, source: str, header: str) -> str:
     return text
 
 
-__all__ = ["MAX_ID", "YEARS", "IdMaker", "in_range", "is_web_url", "slug", "to_events_yaml", "uid_domain", "zone_named"]
+__all__ = ["MAX_ID", "IdMaker", "in_range", "is_web_url", "slug", "to_events_yaml", "uid_domain", "zone_named"]

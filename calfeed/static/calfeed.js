@@ -52,6 +52,8 @@
     document.querySelectorAll("a[data-absolute]").forEach(function (link) {
       link.textContent = absolute(link.getAttribute("href"));
     });
+    var google = document.getElementById("google-feed-url");
+    if (google) { google.value = absolute(google.value); }
     var input = document.getElementById("feed-url");
     if (!input) { return; }
     var feed = absolute(input.value);
@@ -59,6 +61,9 @@
     input.value = feed;
     var query = "url=" + encodeURIComponent(feed) + "&name=" + encodeURIComponent(document.title);
     setLink("subscribe-webcal", webcal(feed), true);
+    // Google gets the https URL, of the compact twin when the page offers one (it reads only ~1 MB).
+    var googleFeed = google ? google.value : feed;
+    setLink("subscribe-google", "https://calendar.google.com/calendar/render?cid=" + encodeURIComponent(googleFeed), true);
     setLink("subscribe-outlook", "https://outlook.live.com/calendar/0/addfromweb?" + query, true);
     setLink("subscribe-office", "https://outlook.office.com/calendar/0/addfromweb?" + query, true);
   }
@@ -120,7 +125,7 @@
     var pickedCount = document.getElementById("picked-count");
     document.getElementById("personal-links").hidden = false;
 
-    var shortBase = output.getAttribute("data-short");
+    var shortBase = absolute(output.getAttribute("data-short"));
     var limit = Number(output.getAttribute("data-google-limit"));
     var allHashes = [];
     form.querySelectorAll('input[name="events"]').forEach(function (box) { allHashes.push(box.getAttribute("data-hash")); });

@@ -9,6 +9,7 @@ broken at start-up does not stop the others: it answers 503 until its file is fi
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from urllib.parse import quote
@@ -140,8 +141,10 @@ class _Waiting:
             try:
                 self._checked = time.monotonic()
                 self.app = self._make()
-            except (CalfeedError, OSError) as err:
+            except Exception as err:  # noqa: BLE001 - in a request: whatever fails is a 503 and /healthz, never a 500
                 self.failure = _failure(err, self.schedule.events_path)
+                if not isinstance(err, CalfeedError | OSError):
+                    logging.getLogger(__name__).error("%s cannot be served yet", self.schedule.events_path, exc_info=err)
             finally:
                 self._lock.release()
         return self.app

@@ -198,12 +198,17 @@ def _google_url(site: Site, base: str, path: str) -> str | None:
     return base + found if found else None
 
 
-def _subscribe(site: Site, base: str, feed_url: str) -> dict[str, str | None]:
-    """The page's subscribe links: absolute with a base URL; else the server's ``subscribe/`` redirects."""
+def _subscribe(site: Site, base: str, feed_url: str, *, dynamic: bool = True) -> dict[str, str | None]:
+    """The page's subscribe links: absolute with a base URL; else the server's ``subscribe/`` redirects.
+
+    A static host has no redirects: there, without a base URL, the buttons point at the
+    feed itself (calfeed.js writes the absolute links in place either way).
+    """
     if base:
         return subscribe_links(feed_url, site.calendar.name, google_url=_google_url(site, base, "calendar.ics"))
     google = site.google_path("calendar.ics")
-    links: dict[str, str | None] = {**SUBSCRIBE_PATHS, "google_feed": google, "google_add_by_url": GOOGLE_ADD_BY_URL}
+    buttons = SUBSCRIBE_PATHS if dynamic else dict.fromkeys(SUBSCRIBE_PATHS, feed_url)
+    links: dict[str, str | None] = {**buttons, "google_feed": google, "google_add_by_url": GOOGLE_ADD_BY_URL}
     if google is None:
         links["google"] = None  # not even the compact feed fits: the page says so and offers smaller feeds
     return links
@@ -311,7 +316,7 @@ def page_context(site: Site, *, base_url: str | None, dynamic: bool = True) -> d
         "calendar": calendar,
         "base_url": base,
         "feed_url": feed_url,
-        "subscribe": _subscribe(site, base, feed_url),
+        "subscribe": _subscribe(site, base, feed_url, dynamic=dynamic),
         "days": _days(site, base, feed_url),
         "feed_groups": _feed_groups(site, site.feeds, base),
         "google_limit": GOOGLE_LIMIT,

@@ -26,8 +26,8 @@ from ..site import Site
 #: A file modified more recently than this may still be being written: it is read at a later check.
 SETTLE_SECONDS = 1.0
 
-#: What a cheap check compares: (mtime_ns, size, inode) of the events file and the state file.
-Signature = tuple[tuple[int, int, int] | None, ...]
+#: What a cheap check compares: (mtime_ns, size, inode, ctime_ns) of the events file and the state file.
+Signature = tuple[tuple[int, int, int, int] | None, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,16 +54,18 @@ class Failure:
     since: dt.datetime
 
 
-_UNSEEN: Signature = ((-1, -1, -1),)
+_UNSEEN: Signature = ((-1, -1, -1, -1),)
 
 
-def _stat(path: Path) -> tuple[int, int, int] | None:
-    # mtime, size and inode: an in-place write and an editor's rename-over both change it.
+def _stat(path: Path) -> tuple[int, int, int, int] | None:
+    # mtime, size and inode: an in-place write and an editor's rename-over both change it. And
+    # ctime, which no one can set: a same-size write that keeps the mtime (cp -p, rsync -t,
+    # touch -r) is still a change of the file, so of what is served.
     try:
         stat = os.stat(path)
     except OSError:
         return None
-    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_ctime_ns)
 
 
 def _failure(err: Exception, source: Path) -> Failure:
@@ -73,7 +75,7 @@ def _failure(err: Exception, source: Path) -> Failure:
     if isinstance(err, CalfeedError | OSError):
         return Failure((Problem("", str(err)),), (str(err),), now)
     # Not a problem the loader knows how to locate: a defect of calfeed's, reported all the same.
-    problem = Problem("", f"calfeed could not build the site from this file ({type(err).__name__}: {err}); "
+    problem = Problem("", f"calfeed could not build the site from this file ({type(err).__name__}: {str(err)[:200]}); "
                           "the traceback is in the server log")
     return Failure((problem,), (problem.format(str(source)),), now)
 
