@@ -258,7 +258,7 @@ def _build_folder(root: Path, out_dir: Path, base_url: str | None, *, check: boo
 
         assets = static_files()
     try:
-        report = build_folder(folder, out_dir, page=page, index=index, assets=assets, check=check)
+        report = build_folder(folder, out_dir, page=page, index=index, assets=assets, check=check, base_url=base_url)
     except (CalfeedError, OSError) as err:
         raise click.ClickException(str(err).splitlines()[0]) from None
     for name, schedule_report in report.reports.items():

@@ -256,6 +256,7 @@ def build_folder(
     assets: Mapping[str, bytes] | None = None,
     now: dt.datetime | None = None,
     check: bool = False,
+    base_url: str | None = None,
 ) -> FolderReport:
     """Build every schedule of ``folder`` into ``out_dir/<name>/``, then the site's own files.
 
@@ -272,11 +273,14 @@ def build_folder(
         assets: The page's CSS and JavaScript by path, written at the root and in each schedule.
         now: The time recorded for changed events.
         check: Write nothing; report what would change.
+        base_url: The site's public URL, when known: each schedule's is ``<base_url><name>/``
+            (its ``subscribe.svg`` and conference files need it).
 
     Returns:
         What was built, and what could not be.
     """
     out = Path(out_dir)
+    base = (base_url if base_url.endswith("/") else base_url + "/") if base_url else None
     reports: dict[str, BuildReport] = {}
     failures: dict[str, CalfeedError] = {}
     for schedule in folder.schedules:
@@ -285,6 +289,7 @@ def build_folder(
             reports[schedule.name] = build(
                 schedule.events_path, out / schedule.name, state_path=schedule.state_path,
                 page=render, assets=assets, now=now, check=check,
+                base_url=f"{base}{schedule.name}/" if base else None,
             )
         except (EventsFileError, StateFileError) as err:
             failures[schedule.name] = err

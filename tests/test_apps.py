@@ -538,3 +538,29 @@ def test_issue_17_a_broken_history_file_is_a_located_problem(want_project, tmp_p
                                     "not a UTC time")
     assert "Traceback" not in result.output
     assert {path: path.read_bytes() for path in out.rglob("*") if path.is_file()} == before
+
+
+def test_issue_17_a_folder_publishes_each_schedules_app_files_under_its_name(tmp_path):
+    root = tmp_path / "neurips"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "examples" / "neurips2023", root)
+    out, base = tmp_path / "public", "https://example.org/neurips/"
+    build(root, out, "--base-url", base)
+    names = sorted(path.name for path in root.iterdir() if (path / "events.yaml").exists())
+    assert names == ["systems-practice", "want"]
+    app = create_app({"TESTING": True, "EVENTS_PATH": str(root), "BASE_URL": base, "RELOAD_SECONDS": None})
+    client = app.test_client()
+    for name in names:
+        manifest = (out / name / ".calfeed-manifest").read_text(encoding="utf-8").splitlines()
+        for file in APP_FILES:
+            assert file in manifest, (name, file)  # calfeed's own: a later build may replace or remove it
+            response = client.get(f"/{name}/{file}")
+            assert (response.status_code, response.get_data()) == (200, (out / name / file).read_bytes()), (name, file)
+        assert decode_svg((out / name / "subscribe.svg").read_bytes(), tmp_path) == [f"{base}{name}/calendar.ics"]
+        assert f'<a href="schedule.xml" data-absolute>{base}{name}/schedule.xml</a>' in (
+            out / name / "index.html").read_text(encoding="utf-8")
+    # without the base URL there is no code to print: the manifest lets the build remove the old one
+    build(root, out)
+    for name in names:
+        assert not (out / name / "subscribe.svg").exists()
+        assert "subscribe.svg" not in (out / name / ".calfeed-manifest").read_text(encoding="utf-8").splitlines()
+        assert (out / name / "schedule.xml").exists()
