@@ -87,6 +87,7 @@ def test_issue_11_zone_change_to_same_offsets_moves_sequence(tmp_path: Path, bef
     assert CliRunner().invoke(cli, ["build", str(events), "--out", str(tmp_path / "out")]).exit_code == 0
     settled = time.time() - 30  # the state file was written a while ago (past the reload's settle time)
     os.utime(tmp_path / "events.state.yaml", (settled, settled))
+    os.utime(tmp_path / "events.history.yaml", (settled, settled))  # and its history, beside it
     client = create_app({"TESTING": True, "EVENTS_PATH": str(events), "RELOAD_SECONDS": 0}).test_client()
     first = icalendar.Calendar.from_ical(client.get("/events/talk.ics").data).walk("VEVENT")[0]
 
