@@ -246,13 +246,17 @@ def test_issue_11_export_build_without_base_url_removes_the_page_it_published(pr
     published = sorted(path.relative_to(out).as_posix() for path in out.rglob("*") if path.is_file())
     page = [path for path in published if path == "index.html" or path.startswith("static/")]
     assert "index.html" in page and len(page) > 1
+    # the printable code goes with the page; the conference files and the changes feed link the schedule's
+    # own url instead of the page's rows
+    gone = sorted([*page, "subscribe.svg"])
+    relinked = ["changes.atom", "schedule.json", "schedule.xml"]
     code, output = build(project, "--check")
-    assert code == 1
-    assert output.startswith(f"Error: {out}/ is out of date: index.html, ") and "static/" in output
+    assert (code, output) == (1, f"Error: {out}/ is out of date: {', '.join(relinked + gone)}\n")
     code, output = build(project)
-    assert (code, output) == (0, f"23 events (0 changed, 0 cancelled, 0 removed), files: 0 written, {len(page)} deleted"
-                                 f" -> {out}/\n")
-    assert not any((out / path).exists() for path in page)
+    assert (code, output) == (0, f"23 events (0 changed, 0 cancelled, 0 removed), files: {len(relinked)} written, "
+                                 f"{len(gone)} deleted -> {out}/\n")
+    assert not any((out / path).exists() for path in gone)
+    assert "https://example.org/want/" not in (out / "schedule.xml").read_text(encoding="utf-8")
     assert build(project, "--check") == (0, f"{out}/ is up to date: 23 events\n")
 
 
@@ -306,8 +310,11 @@ def test_issue_11_export_write_error_names_the_file(project):
     assert process.returncode == 1
     named = process.stderr.removeprefix("Error: cannot write ").removesuffix(": File too large\n")
     assert process.stderr == f"Error: cannot write {named}: File too large\n"
-    # the file the write failed on, not the folder: one of the site's files this edit changes
-    assert Path(named).parent in (out, out / "events", out / "days", out / "kinds"), named
+    # the file the write failed on, not the folder: one of the site's files this edit changes, or the
+    # history file (written before them, and with the long title in it too)
+    history = project / "events.history.yaml"
+    assert Path(named) == history or Path(named).parent in (out, out / "events", out / "days", out / "kinds"), named
+    assert "long long" not in history.read_text(encoding="utf-8")
     assert Path(named).is_file() and b"long long" not in Path(named).read_bytes()
     assert not list(out.rglob(".*.calfeed.tmp"))
     assert "long long" not in (out / "calendar.ics").read_text(encoding="utf-8")
@@ -384,6 +391,7 @@ class _World:
         self.titles: dict[str, str | None] = {event_id: f"Talk {event_id}" if event_id != "f" else None for event_id in IDS}
         self.events = base / "events.yaml"
         self.state = base / "events.state.yaml"
+        self.history = base / "events.history.yaml"
         self.events.write_text(_schedule(self.titles), encoding="utf-8")
         self.foreign: dict[str, object] = {}  # relative path -> what it was when planted
         self.base_url: str | None = None
@@ -438,9 +446,11 @@ class _World:
             shutil.copy(self.events, folder / "events.yaml")
             if self.state.exists():
                 shutil.copy(self.state, folder / "events.state.yaml")
+            if self.history.exists():
+                shutil.copy(self.history, folder / "events.history.yaml")
             world = _World.__new__(_World)
             world.__dict__.update(self.__dict__, events=folder / "events.yaml", state=folder / "events.state.yaml",
-                                  out=folder / "public")
+                                  history=folder / "events.history.yaml", out=folder / "public")
             world.build(page=True)
             return _site_files(folder / "public", set()), (folder / "events.state.yaml").read_bytes()
 
@@ -492,11 +502,12 @@ def test_issue_11_export_property_filesystem_as_adversary(first, steps):
             collisions = _collides(world, cold)
             if collisions:
                 event("a build refused: something foreign where the site writes")
-                disk, state = _shape(world.out), _maybe(world.state)
+                disk, state, history = _shape(world.out), _maybe(world.state), _maybe(world.history)
                 with pytest.raises(CalfeedError):
                     world.build(page=True)
                 assert world.stamps() == before
                 assert _shape(world.out) == disk and _maybe(world.state) == state  # nothing written
+                assert _maybe(world.history) == history
                 for place in collisions:  # the organizer moves them away
                     path = world.out / place
                     shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
@@ -528,32 +539,38 @@ def test_issue_11_export_property_filesystem_as_adversary(first, steps):
 
 
 def _merge(world: _World) -> None:
-    """Two branches edit the first and the last event and build; git merges their state files."""
+    """Two branches edit the first and the last event and build; git merges their state and history files."""
     present = [event_id for event_id in IDS if world.titles[event_id]]
     if len(present) < 3:
         return
     event("two branches' state files merged")
-    base_state = world.state.read_bytes()
-    states = []
+    base_files = [world.state.read_bytes(), _maybe(world.history)]
+    branches = []
     for event_id in (present[0], present[-1]):
         titles = {**world.titles, event_id: f"Talk {event_id} on a branch"}
         with tempfile.TemporaryDirectory() as scratch:
             branch = _World.__new__(_World)
             folder = Path(scratch)
             branch.__dict__.update(world.__dict__, events=folder / "events.yaml", state=folder / "events.state.yaml",
-                                   out=folder / "public", titles=titles)
+                                   history=folder / "events.history.yaml", out=folder / "public", titles=titles)
             branch.events.write_text(_schedule(titles), encoding="utf-8")
-            branch.state.write_bytes(base_state)
+            branch.state.write_bytes(base_files[0])
+            if base_files[1] is not None:
+                branch.history.write_bytes(base_files[1])
             branch.build(page=False)
-            states.append(branch.state.read_bytes())
-    with tempfile.TemporaryDirectory() as scratch:
-        ours, base, theirs = (Path(scratch) / name for name in ("ours", "base", "theirs"))
-        ours.write_bytes(states[0])
-        base.write_bytes(base_state)
-        theirs.write_bytes(states[1])
-        merged = subprocess.run(["git", "merge-file", str(ours), str(base), str(theirs)], capture_output=True, timeout=60)
-        assert merged.returncode == 0, ours.read_text()  # no conflict
-        world.state.write_bytes(ours.read_bytes())
+            branches.append([branch.state.read_bytes(), branch.history.read_bytes()])
+    for index, target in enumerate((world.state, world.history)):
+        if base_files[index] is None:
+            continue  # no history yet: nothing of it to merge
+        with tempfile.TemporaryDirectory() as scratch:
+            ours, base, theirs = (Path(scratch) / name for name in ("ours", "base", "theirs"))
+            ours.write_bytes(branches[0][index])
+            base.write_bytes(base_files[index])
+            theirs.write_bytes(branches[1][index])
+            merged = subprocess.run(["git", "merge-file", str(ours), str(base), str(theirs)], capture_output=True,
+                                    timeout=60)
+            assert merged.returncode == 0, ours.read_text()  # no conflict
+            target.write_bytes(ours.read_bytes())
     world.titles[present[0]] = f"Talk {present[0]} on a branch"
     world.titles[present[-1]] = f"Talk {present[-1]} on a branch"
     world.events.write_text(_schedule(world.titles), encoding="utf-8")
