@@ -25,6 +25,8 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
        "form-action 'self'; frame-ancestors 'none'")
 SECURITY = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Content-Security-Policy": CSP}
 CACHE = {"Cache-Control": "public, max-age=21600"}
+APP_TYPES = {"schedule.xml": "application/xml", "schedule.json": "application/json",
+             "changes.atom": "application/atom+xml", "subscribe.svg": "image/svg+xml"}
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +82,7 @@ def test_issue_12_static_nginx_config_serves_every_kind_of_file(site, tmp_path, 
             "/want/calendar.ics", "/want/events/welcome.ics", "/want/days/2023-12-16.ics", "/want/kinds/keynote.ics"
             if (site / "kinds" / "keynote.ics").exists() else "/want/kinds/break.ics",
             "/want/", "/want/index.html", "/want/static/calfeed.css", "/want/static/calfeed.js",
-            "/want/_headers", *hidden(site),
+            "/want/_headers", *hidden(site), *(f"/want/{name}" for name in APP_TYPES),
         )}
         status, headers, _ = answers["/want/calendar.ics"]
         revalidated = fetch(port, "/want/calendar.ics", **{"If-None-Match": headers["ETag"]})[0]
@@ -113,3 +115,7 @@ def test_issue_12_static_nginx_config_serves_every_kind_of_file(site, tmp_path, 
         assert answers[path][0] == 404, path
         assert answers[path][2] != (site / path.removeprefix("/want/")).read_bytes()
     assert (revalidated, since) == (304, 304)
+    for name, media_type in APP_TYPES.items():  # conference apps, feed readers and the printable code (issue 17)
+        status, headers, body = answers[f"/want/{name}"]
+        assert (status, headers["Content-Type"].split(";")[0]) == (200, media_type), name
+        assert body == (site / name).read_bytes() and pick(headers, (*CACHE, *SECURITY)) == {**CACHE, **SECURITY}
