@@ -95,10 +95,10 @@ def build_command(
     page, assets = None, None
     if base_url:
         # Flask renders the page (Jinja); imported here so check and lint never load it.
-        from .web import render_page, static_files
+        from .web import render_pages, static_files
 
         def page(site):  # type: ignore[no-untyped-def]
-            return render_page(site, base_url=base_url, dynamic=False)
+            return render_pages(site, base_url=base_url, dynamic=False)
 
         assets = static_files()
     try:

@@ -25,6 +25,8 @@ from .state import State, build_time, dump_state, load_state, revise
 
 #: Folders whose ``.ics`` files belong to calfeed: stale ones in them are removed.
 OWNED_FOLDERS = ("events", "days", "kinds", "tracks", "rooms")
+#: The page's per-event data files, removed with their event.
+_OWNED_FILES = (*((folder, "*.ics") for folder in OWNED_FOLDERS), ("details", "*.json"))
 
 
 def static_headers(cache_seconds: int) -> bytes:
@@ -95,8 +97,8 @@ def plan_site(site: Site, out_dir: str | Path, extra: Mapping[str, bytes] = {}) 
         except OSError:
             same = False
         (report.unchanged if same else report.written).append(relative)
-    for folder in OWNED_FOLDERS:
-        for path in sorted((root / folder).glob("*.ics")) if (root / folder).is_dir() else ():
+    for folder, pattern in _OWNED_FILES:
+        for path in sorted((root / folder).glob(pattern)) if (root / folder).is_dir() else ():
             relative = f"{folder}/{path.name}"
             if relative not in site.resources:
                 report.removed.append(relative)
@@ -127,7 +129,7 @@ def write_site(site: Site, out_dir: str | Path, extra: Mapping[str, bytes] = {})
         for relative in report.removed:
             (root / relative).unlink(missing_ok=True)
         # temporary files of a build that was killed: nobody else writes here (the lock)
-        for folder in (root, *(root / name for name in OWNED_FOLDERS)):
+        for folder in (root, *(root / name for name, _ in _OWNED_FILES)):
             for leftover in folder.glob(".*.tmp") if folder.is_dir() else ():
                 leftover.unlink(missing_ok=True)
     except OSError as err:
@@ -171,7 +173,7 @@ def build(
     out_dir: str | Path,
     *,
     state_path: str | Path | None,
-    page: Callable[[Site], bytes] | None = None,
+    page: Callable[[Site], Mapping[str, bytes]] | None = None,
     assets: Mapping[str, bytes] | None = None,
     now: dt.datetime | None = None,
     check: bool = False,
@@ -188,7 +190,7 @@ def build(
         out_dir: The output directory.
         state_path: The state file (SEQUENCE and last change per event); None keeps
             no state, so DTSTAMP comes from the calendar's ``updated``.
-        page: Renders ``index.html`` for the site.
+        page: Renders ``index.html`` and the files it fetches.
         assets: More files for the site by path, such as the page's CSS and JavaScript.
         now: The time recorded for changed events (default: SOURCE_DATE_EPOCH or now).
         check: Write nothing; report what would change.

@@ -10,7 +10,16 @@ from __future__ import annotations
 from .app import bp, create_app, health, init_app, run
 from .feeds import MAX_ALARM, MAX_IDS, MAX_QUERY_BYTES, select_events
 from .http import last_modified, send_resource
-from .page import google_event_link, outlook_event_link, page_context, render_page, static_files, subscribe_links
+from .page import (
+    details_files,
+    google_event_link,
+    outlook_event_link,
+    page_context,
+    render_page,
+    render_pages,
+    static_files,
+    subscribe_links,
+)
 from .reload import SETTLE_SECONDS, Failure, Holder, Signature, Snapshot
 
 __all__ = [
@@ -24,6 +33,7 @@ __all__ = [
     "Snapshot",
     "bp",
     "create_app",
+    "details_files",
     "google_event_link",
     "health",
     "init_app",
@@ -31,6 +41,7 @@ __all__ = [
     "outlook_event_link",
     "page_context",
     "render_page",
+    "render_pages",
     "run",
     "select_events",
     "send_resource",

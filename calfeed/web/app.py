@@ -63,7 +63,7 @@ def health(holder: Holder) -> dict[str, Any]:
 def index() -> Response:
     """The schedule and subscribe page."""
     snapshot = _current()
-    page = _page_resource(snapshot)
+    page = _page_resource(snapshot) or _lookup(snapshot, "index.html")
     return send_resource(snapshot, page, keep_gzip=page is snapshot.site.resources.get("index.html"))
 
 
@@ -86,9 +86,9 @@ def healthz() -> Response:
 
 @bp.get("/<path:path>")
 def resource(path: str) -> Response:
-    """Any other resource of the site: events/, days/, kinds/, tracks/, rooms/."""
+    """Any other resource of the site: events/, days/, kinds/, tracks/, rooms/, the page's details/."""
     snapshot = _current()
-    return send_resource(snapshot, _lookup(snapshot, path))
+    return send_resource(snapshot, _page_resource(snapshot, path) or _lookup(snapshot, path))
 
 
 # -- the application ------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -12,7 +13,7 @@ from urllib.parse import quote
 from flask import Flask, current_app, has_app_context, render_template, request
 
 from ..model import Slot, Status
-from ..site import HTML_TYPE, Feed, Resource, Site
+from ..site import Feed, Resource, Site, resource_type
 from .reload import Snapshot
 
 #: The package whose templates/ and static/ folders the page uses.
@@ -30,7 +31,7 @@ class _Link:
 
 @dataclass(frozen=True, slots=True)
 class _Row:
-    """One event as the page shows it: text and links, nothing left to compute in the template."""
+    """One event as the list shows it; its abstract and links come on demand (``details/<id>.json``)."""
 
     id: str
     title: str
@@ -38,21 +39,21 @@ class _Row:
     kind_value: str
     cancelled: bool
     tentative: bool
+    streamed: bool
     start_iso: str
-    end_iso: str
+    #: The duration: the end, shorter than a second timestamp.
+    minutes: int
     time: str
-    zone_abbr: str
-    zone_name: str | None
-    speakers: tuple[str, ...]
+    #: The zone, when the day has events in several.
+    zone: str | None
+    speakers: str
     location: str | None
     online: str | None
-    stream_url: str | None
-    links: tuple[_Link, ...]
-    abstract: str | None
+    track: str | None
+    #: Positions of the event's track and room among the filter's options.
+    track_index: int | None
+    room_index: int | None
     session: str | None
-    ics_path: str
-    google: str
-    outlook: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,17 @@ class _Day:
     #: The room of every event of the day, when they share one (then no row repeats it).
     location: str | None
     rows: tuple[_Row, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Facet:
+    """A filter: its URL parameter, its label and its options (each a smaller feed)."""
+
+    name: str
+    label: str
+    folder: str
+    #: (slug, title): the slug is the feed's file name, ``<folder>/<slug>.ics``.
+    options: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,15 +165,34 @@ def _time_range(slot: Slot) -> str:
     return text + (f" (+{days} day{'s' if days > 1 else ''})" if days else "")
 
 
-def _row(slot: Slot, *, home_zone: str, shared_location: str | None, base: str, feed_url: str) -> _Row:
+def _iso(moment: dt.datetime) -> str:
+    # Minutes are enough (the model has no seconds); shorter on a page of a thousand events.
+    return moment.isoformat(timespec="minutes")
+
+
+def _facets(site: Site) -> tuple[list[_Facet], dict[str, dict[str, int]]]:
+    """The filters, from the smaller feeds, and each event's option position per facet."""
+    names = {"days": ("day", "Day"), "tracks": ("track", "Track"), "rooms": ("room", "Room"), "kinds": ("kind", "Kind")}
+    options: dict[str, list[tuple[str, str]]] = {}
+    positions: dict[str, dict[str, int]] = {}
+    for feed in site.feeds:
+        folder, _, file = feed.path.partition("/")
+        if folder not in names:
+            continue
+        found = options.setdefault(folder, [])
+        title = feed.title
+        if folder == "days":
+            day = dt.date.fromisoformat(feed.title)
+            title = f"{day:%a} {day.day} {day:%b}"
+        for event_id in feed.event_ids:
+            positions.setdefault(folder, {})[event_id] = len(found)
+        found.append((file.removesuffix(".ics"), title))
+    facets = [_Facet(*names[folder], folder, tuple(options[folder])) for folder in names if folder in options]
+    return facets, positions
+
+
+def _row(slot: Slot, *, shared_location: str | None, zones: int, positions: dict[str, dict[str, int]]) -> _Row:
     event = slot.event
-    ics_path = f"events/{slot.id}.ics"
-    details = _details(slot, base + ics_path, feed_url)
-    links = [_Link("Slides" if len(event.slides) == 1 else f"Slides {number}", url)
-             for number, url in enumerate(event.slides, 1)]
-    links += [_Link(link.title, link.url) for link in event.links]
-    if event.url:
-        links.append(_Link("Event page", event.url))
     return _Row(
         id=slot.id,
         title=event.title,
@@ -169,41 +200,78 @@ def _row(slot: Slot, *, home_zone: str, shared_location: str | None, base: str, 
         kind_value=event.kind.value,
         cancelled=event.status is Status.CANCELLED,
         tentative=event.status is Status.TENTATIVE,
-        start_iso=slot.start.isoformat(),
-        end_iso=slot.end.isoformat(),
+        streamed=slot.stream_url is not None,
+        start_iso=_iso(slot.start),
+        minutes=int((slot.end - slot.start).total_seconds() // 60),
         time=_time_range(slot),
-        zone_abbr=slot.start.strftime("%Z"),
-        zone_name=slot.tzid if slot.tzid != home_zone else None,
-        speakers=tuple(str(speaker) for speaker in event.speakers),
+        zone=f"{slot.start:%Z} ({slot.tzid})" if zones > 1 else None,
+        speakers=", ".join(str(speaker) for speaker in event.speakers),
         location=slot.location if slot.location != shared_location else None,
         online=event.online,
-        stream_url=slot.stream_url,
-        links=tuple(links),
-        abstract=event.abstract,
+        track=event.track,
+        track_index=positions.get("tracks", {}).get(slot.id),
+        room_index=positions.get("rooms", {}).get(slot.id),
         session=slot.session.title if slot.session is not None else None,
-        ics_path=ics_path,
-        google=google_event_link(slot, details=details),
-        outlook=outlook_event_link(slot, details=details),
     )
 
 
-def _days(site: Site, base: str, feed_url: str) -> list[_Day]:
-    home = site.calendar.timezone
+def _by_day(site: Site) -> dict[dt.date, list[Slot]]:
     # Stable sort: a session keeps its place before talks that start with it.
-    slots = sorted(site.compiled.slots, key=lambda slot: _utc(slot.start))
     by_day: dict[dt.date, list[Slot]] = {}
-    for slot in slots:
+    for slot in sorted(site.compiled.slots, key=lambda slot: _utc(slot.start)):
         by_day.setdefault(slot.start.date(), []).append(slot)
+    return dict(sorted(by_day.items()))
+
+
+def _days(site: Site, positions: dict[str, dict[str, int]]) -> list[_Day]:
     days = []
-    for day, day_slots in sorted(by_day.items()):
+    for day, day_slots in _by_day(site).items():
         zones = dict.fromkeys(f"{slot.start:%Z} ({slot.tzid})" for slot in day_slots)
         locations = {slot.location for slot in day_slots}
         shared = locations.pop() if len(locations) == 1 and len(day_slots) > 1 else None
         rows = tuple(
-            _row(slot, home_zone=home, shared_location=shared, base=base, feed_url=feed_url) for slot in day_slots
+            _row(slot, shared_location=shared, zones=len(zones), positions=positions) for slot in day_slots
         )
         days.append(_Day(f"{day:%A} {day.day} {day:%B %Y}", day.isoformat(), ", ".join(zones), shared, rows))
     return days
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def _event_details(slot: Slot, *, base: str, feed_url: str) -> bytes:
+    """What the page shows of an event when it is opened: abstract, links and the one-off copies."""
+    event = slot.event
+    ics_path = f"events/{slot.id}.ics"
+    details = _details(slot, base + ics_path, feed_url)
+    links = [["Slides" if len(event.slides) == 1 else f"Slides {number}", url]
+             for number, url in enumerate(event.slides, 1)]
+    links += [[link.title, link.url] for link in event.links]
+    if event.url:
+        links.append(["Event page", event.url])
+    return _json({
+        "abstract": event.abstract,
+        "links": links,
+        "stream": slot.stream_url,
+        "ics": ics_path,
+        "google": google_event_link(slot, details=details),
+        "outlook": outlook_event_link(slot, details=details),
+    })
+
+
+def details_files(site: Site, *, base_url: str) -> dict[str, bytes]:
+    """The page's data fetched on demand: ``details/<id>.json`` per event and ``search.json``.
+
+    ``search.json`` maps each event id to its abstract, for a search that reaches
+    beyond what the list shows; it is fetched on the first search.
+    """
+    base = _base(base_url)
+    feed_url = base + "calendar.ics"
+    files = {f"details/{slot.id}.json": _event_details(slot, base=base, feed_url=feed_url)
+             for slot in site.compiled.slots}
+    files["search.json"] = _json({slot.id: slot.event.abstract for slot in site.compiled.slots if slot.event.abstract})
+    return files
 
 
 def _feed_groups(feeds: tuple[Feed, ...], base: str) -> list[_FeedGroup]:
@@ -229,12 +297,14 @@ def page_context(site: Site, *, base_url: str, dynamic: bool = True) -> dict[str
     base = _base(base_url)
     calendar = site.calendar
     feed_url = base + "calendar.ics"
+    facets, positions = _facets(site)
     return {
         "calendar": calendar,
         "base_url": base,
         "feed_url": feed_url,
         "subscribe": subscribe_links(feed_url, calendar.name),
-        "days": _days(site, base, feed_url),
+        "days": _days(site, positions),
+        "facets": facets,
         "feed_groups": _feed_groups(site.feeds, base),
         "refresh_hours": _hours(calendar.refresh_interval),
         "alarms": (5, 10, 15, 30, 60),
@@ -252,10 +322,14 @@ def _hours(interval: dt.timedelta) -> str:
     return "1 hour" if hours == 1 else f"{hours} hours"
 
 
-def _render(app: Flask, site: Site, base_url: str, dynamic: bool = True) -> bytes:
+def _render_html(app: Flask, site: Site, base_url: str, dynamic: bool) -> bytes:
     with app.app_context():
         context = page_context(site, base_url=base_url, dynamic=dynamic)
         return render_template("index.html", **context).encode("utf-8")
+
+
+def _render(app: Flask, site: Site, base_url: str, dynamic: bool = True) -> dict[str, bytes]:
+    return {"index.html": _render_html(app, site, base_url, dynamic), **details_files(site, base_url=base_url)}
 
 
 @lru_cache(maxsize=1)
@@ -268,6 +342,10 @@ def _page_app() -> Flask:
 
 def _configure_jinja(app: Flask) -> None:
     app.jinja_options = {**app.jinja_options, "trim_blocks": True, "lstrip_blocks": True}
+
+
+def _app() -> Flask:
+    return current_app._get_current_object() if has_app_context() else _page_app()  # type: ignore[attr-defined]
 
 
 def render_page(site: Site, *, base_url: str, dynamic: bool = True) -> bytes:
@@ -285,8 +363,21 @@ def render_page(site: Site, *, base_url: str, dynamic: bool = True) -> bytes:
     Returns:
         The page as UTF-8 bytes.
     """
-    app = current_app._get_current_object() if has_app_context() else _page_app()  # type: ignore[attr-defined]
-    return _render(app, site, base_url, dynamic)
+    return _render_html(_app(), site, base_url, dynamic)
+
+
+def render_pages(site: Site, *, base_url: str, dynamic: bool = True) -> dict[str, bytes]:
+    """The page and the data it fetches on demand, by path: what ``build_site(page=...)`` publishes.
+
+    Args:
+        site: The site to show.
+        base_url: The public URL of the site.
+        dynamic: As for :func:`render_page`.
+
+    Returns:
+        ``index.html``, ``search.json`` and ``details/<id>.json`` per event.
+    """
+    return _render(_app(), site, base_url, dynamic)
 
 
 def static_files() -> dict[str, bytes]:
@@ -295,19 +386,33 @@ def static_files() -> dict[str, bytes]:
     return {f"static/{path.name}": path.read_bytes() for path in sorted(folder.iterdir()) if path.is_file()}
 
 
-def _page_resource(snapshot: Snapshot) -> Resource:
-    page = snapshot.site.resources.get("index.html")
-    if page is not None:
-        return page  # BASE_URL is configured: rendered once per build
+def _is_page_file(path: str) -> bool:
+    return path in ("index.html", "search.json") or (path.startswith("details/") and path.endswith(".json"))
+
+
+def _page_resource(snapshot: Snapshot, path: str = "index.html") -> Resource | None:
+    """The page or one of its data files; rendered for the request's base URL when none is configured."""
+    site = snapshot.site
+    if "index.html" in site.resources or not _is_page_file(path):
+        return site.resources.get(path)  # BASE_URL is configured: rendered once per build
     base = request.url_root
-    page = snapshot.pages.get(base)
-    if page is None:
-        page = Resource.make(render_page(snapshot.site, base_url=base), HTML_TYPE, snapshot.site.changed)
+    pages = snapshot.pages.get(base)
+    if pages is None:
+        pages = {name: Resource.make(body, resource_type(name), site.changed)
+                 for name, body in render_pages(site, base_url=base).items()}
         if len(snapshot.pages) >= MAX_PAGES:
             snapshot.pages.pop(next(iter(snapshot.pages)), None)
-        snapshot.pages[base] = page
-    return page
+        snapshot.pages[base] = pages
+    return pages.get(path)
 
 
-
-__all__ = ["google_event_link", "outlook_event_link", "page_context", "render_page", "static_files", "subscribe_links"]
+__all__ = [
+    "details_files",
+    "google_event_link",
+    "outlook_event_link",
+    "page_context",
+    "render_page",
+    "render_pages",
+    "static_files",
+    "subscribe_links",
+]

@@ -42,8 +42,8 @@ class Snapshot:
     fallback_modified: dt.datetime
     #: gzip bodies and their ETags by the plain ETag, made on first request.
     gzipped: dict[str, tuple[bytes, str]] = field(default_factory=dict)
-    #: The page by base URL, when BASE_URL is not configured.
-    pages: dict[str, Resource] = field(default_factory=dict)
+    #: The page and its data files by base URL, then by path, when BASE_URL is not configured.
+    pages: dict[str, dict[str, Resource]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
