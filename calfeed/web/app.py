@@ -26,7 +26,7 @@ from .reload import Holder, _current, _holder
 bp = Blueprint("feeds", __name__)
 
 _CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 _TEXT_TYPE = "text/plain; charset=utf-8"
