@@ -127,8 +127,8 @@ def select_events(site: Site, args: MultiDict[str, str]) -> tuple[list[str] | No
         parts.append(", ".join(Kind(kind).label for kind in kinds))
     if speakers:
         parts.append("with " + ", ".join(names[speaker.casefold()] for speaker in speakers))
-    name_parts = [*parts, *(title for title, _ in narrowed)]
-    name = ("personal: " if ids else "filtered: ") + "; ".join(name_parts)
+    parts += [title for title, _ in narrowed]
+    name = ("personal: " if ids else "filtered: ") + "; ".join(parts)
     return selected, name, alarm
 
 
