@@ -164,6 +164,7 @@
     $("subscribe-scope").hidden = !feed;
     $("subscribe-scope").textContent = feed ? "These buttons subscribe to the events the program's filters show: " +
       filterName(chosen) + ". Clear the filters for the whole schedule." : "";
+    if (today) { drawNow(); }
     if (view === "grid") { drawGrid(); }
   }
 
@@ -182,7 +183,7 @@
     FACETS.forEach(function (facet) {
       var box = select(facet);
       if (!box) { return; }
-      box.value = params.get(facet) || "";
+      box.value = params.get(facet) || (facet === "day" ? openDay : "");
       if (box.selectedIndex < 0) { box.value = ""; }
       box.addEventListener("change", apply);
     });
@@ -424,17 +425,19 @@
     return isNaN(date) ? new Date() : date;
   }
 
-  function setupNow() {
-    var at = now(), today = todayIn();
-    var todays = rows.filter(function (row) { return row.day === today; });
-    if (!todays.length) { return; } // not a conference day
-    var current = todays.filter(function (row) { return row.start <= at && at < row.end; });
+  var today = null, openDay = ""; // set on the conference's days only
+
+  function drawNow() {
+    // What is on now and next among the events the filters show.
+    var items = $("now-list"), at = now();
+    var todays = rows.filter(function (row) { return row.shown && row.day === today; });
     var later = todays.filter(function (row) { return row.start > at; });
-    var nextStart = later.length ? Math.min.apply(null, later.map(function (row) { return row.start.getTime(); })) : null;
-    var next = later.filter(function (row) { return row.start.getTime() === nextStart; });
-    var items = $("now-list");
-    [["Now", current], ["Next", next]].forEach(function (group) {
-      group[1].forEach(function (row) {
+    var nextStart = Math.min.apply(null, later.map(function (row) { return row.start.getTime(); }));
+    items.textContent = "";
+    rows.forEach(function (row) { row.li.classList.remove("is-now", "is-next"); });
+    [["Now", function (row) { return row.start <= at && at < row.end; }],
+     ["Next", function (row) { return row.start.getTime() === nextStart; }]].forEach(function (group) {
+      todays.filter(group[1]).forEach(function (row) {
         var item = el("li", "is-" + group[0].toLowerCase() + (row.cancelled ? " cancelled" : ""));
         item.setAttribute("data-id", row.id);
         item.appendChild(el("span", "brief-time", group[0] + " · " + row.time + (row.cancelled ? " · Cancelled" : "")));
@@ -444,10 +447,15 @@
         row.li.classList.add("is-" + group[0].toLowerCase());
       });
     });
-    if (!items.childNodes.length) { items.appendChild(el("li", null, "Nothing more today.")); }
-    $("now").hidden = false;
-    if (!FACETS.concat(SEARCH).some(function (name) { return params.has(name); }) && select("day")) {
-      select("day").value = today; // the page opens at today
+    $("now").hidden = !items.childNodes.length;
+  }
+
+  function setupNow() {
+    var day = todayIn();
+    if (!rows.some(function (row) { return row.day === day; })) { return false; } // not a conference day
+    today = day;
+    if (!FACETS.concat(SEARCH).some(function (name) { return params.has(name); })) {
+      openDay = today; // the page opens at today
     }
     return true;
   }
@@ -492,8 +500,8 @@
     rows = readRows();
     setupDetails();
     setupLocalTimes();
-    setupFilters();
     var live = setupNow();
+    setupFilters();
     setupPicks();
     $("v-list").addEventListener("click", function () { setView("list"); });
     $("v-grid").addEventListener("click", function () { setView("grid"); });
