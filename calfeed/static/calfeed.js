@@ -308,9 +308,11 @@
   function setupDetails() {
     // Each event gets its details here: without JavaScript there is nothing to fetch them with.
     rows.forEach(function (row) {
-      var box = el("details");
-      box.appendChild(el("summary", null, "Details"));
+      var box = el("details"), summary = el("summary", null, "Details");
+      summary.setAttribute("aria-label", "Details: " + row.title);
+      box.appendChild(summary);
       row.li.appendChild(box);
+      if (row.box) { row.box.setAttribute("aria-label", "Pick " + row.title); }
     });
     document.addEventListener("toggle", function (event) {
       var box = event.target;
