@@ -230,6 +230,20 @@ def _check_page(
     _screenshot(driver, phone, 390, record_property)
     assert _axe(driver) == []
 
+    # The day by room: every event, the session holding talks as a heading above them (issue 14).
+    driver.find_element(By.ID, "v-grid").click()
+    cells = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#grid .cell')).map(function (cell) {"
+        "  return [cell.getAttribute('data-id'), cell.className, cell.getBoundingClientRect().top,"
+        "          cell.getBoundingClientRect().bottom]; })"
+    )
+    assert sorted(cell[0] for cell in cells) == sorted(slot.id for slot in site.compiled.slots)
+    session = next(cell for cell in cells if cell[0] == "contributed-talks")
+    talks = [slot.id for slot in site.compiled.slots if slot.session is not None and slot.session.id == "contributed-talks"]
+    assert "session-head" in session[1] and talks
+    assert all(session[3] <= cell[2] + 1 for cell in cells if cell[0] in talks)
+    assert _axe(driver) == []
+
 
 # -- issue 14: the page at conference scale (FOSDEM 2025, 943 events) --------------------------
 

@@ -27,17 +27,17 @@
     return Array.prototype.map.call(list.querySelectorAll("li[id^='e-']"), function (li) {
       var time = li.querySelector("time");
       var start = new Date(time.getAttribute("datetime"));
-      var room = li.querySelector(".room");
+      var room = li.querySelector(".room"), day = li.closest("[data-day]");
       return {
         li: li,
         id: li.id.slice(2),
-        day: li.closest("[data-day]").getAttribute("data-day"),
+        day: day.getAttribute("data-day"),
         start: start,
         end: new Date(start.getTime() + 60000 * Number(time.getAttribute("data-m"))),
         time: time.textContent,
         title: li.querySelector("h4").textContent,
         who: (li.querySelector(".who") || {}).textContent || "",
-        room: room ? room.textContent : "",
+        room: room ? room.textContent : day.getAttribute("data-room") || "",
         cancelled: li.classList.contains("cancelled"),
         kind: li.getAttribute("data-k"),
         box: li.querySelector('input[name="events"]'),
@@ -219,17 +219,31 @@
   }
 
   function drawGrid() {
+    // Rooms as columns; as rows, each start time of the day (a session holding talks gets a heading row
+    // of its own above them), so short talks stay readable beside long ones.
     var grid = $("grid"), day = gridDay();
     grid.textContent = "";
     var shown = rows.filter(function (row) { return row.shown && row.day === day; });
     if (!shown.length) { grid.appendChild(el("p", "note", "No events match.")); return; }
-    var label = day ? $("day-" + day).querySelector("h3").firstChild.textContent.trim() : "";
-    grid.appendChild(el("h3", "grid-day", label + (select("day") && select("day").value ? "" : " (choose the day above)")));
+    var label = $("day-" + day).querySelector("h3").firstChild.textContent.trim();
+    grid.appendChild(el("h3", "grid-day", label + (select("day") && !select("day").value ? " (choose the day above)" : "")));
     var rooms = [];
     shown.forEach(function (row) { if (rooms.indexOf(row.room) < 0) { rooms.push(row.room); } });
     rooms.sort();
-    var first = Math.min.apply(null, shown.map(function (row) { return row.start.getTime(); }));
-    var slot = function (date) { return 2 + Math.round((date.getTime() - first) / 300000); }; // five minutes a line
+    var minute = function (date) { return Math.round(date.getTime() / 60000); };
+    var heading = function (row) {
+      return row.li.classList.contains("session") && shown.some(function (talk) {
+        return talk.li.classList.contains("talk") && talk.room === row.room && talk.start >= row.start && talk.start < row.end;
+      });
+    };
+    var key = function (row) { return 2 * minute(row.start) + (heading(row) ? 0 : 1); };
+    var keys = [];
+    shown.forEach(function (row) { if (keys.indexOf(key(row)) < 0) { keys.push(key(row)); } });
+    keys.sort(function (a, b) { return a - b; });
+    var line = function (value) { // the grid line of the first row at or after a key
+      var index = keys.findIndex(function (k) { return k >= value; });
+      return 2 + (index < 0 ? keys.length : index);
+    };
     var table = el("div", "grid");
     table.style.gridTemplateColumns = "4rem repeat(" + rooms.length + ", minmax(9rem, 1fr))";
     rooms.forEach(function (room, index) {
@@ -237,30 +251,31 @@
       head.style.gridColumn = String(index + 2);
       table.appendChild(head);
     });
-    var last = "";
-    shown.slice().sort(function (a, b) {
-      return a.start - b.start || rooms.indexOf(a.room) - rooms.indexOf(b.room);
-    }).forEach(function (row) {
-      if (row.time.slice(0, 5) !== last) {
-        last = row.time.slice(0, 5);
-        var at = el("div", "at", last);
-        at.style.gridRow = String(slot(row.start));
-        at.style.gridColumn = "1";
-        table.appendChild(at);
-      }
-      var cell = el("div", "cell" + (row.cancelled ? " cancelled" : "") + (picked(row) ? " mine" : ""));
-      cell.setAttribute("data-id", row.id);
-      cell.style.gridColumn = String(rooms.indexOf(row.room) + 2);
-      cell.style.gridRow = slot(row.start) + " / " + Math.max(slot(row.end), slot(row.start) + 1);
-      var link = el("a", null, row.title);
-      link.href = "#e-" + row.id;
-      link.addEventListener("click", function (event) { event.preventDefault(); showInList(row); });
-      cell.appendChild(el("span", "cell-time", row.time + (row.cancelled ? " · Cancelled" : "")));
-      cell.appendChild(link);
-      if (row.who) { cell.appendChild(el("span", "cell-who", row.who)); }
-      cell.appendChild(el("span", "cell-room", row.room));
-      table.appendChild(cell);
-    });
+    var last = null;
+    shown.slice().sort(function (a, b) { return key(a) - key(b) || rooms.indexOf(a.room) - rooms.indexOf(b.room); })
+      .forEach(function (row) {
+        var top = line(key(row));
+        if (row.time.slice(0, 5) !== last) {
+          last = row.time.slice(0, 5);
+          var at = el("div", "at", last);
+          at.style.gridRow = String(top);
+          at.style.gridColumn = "1";
+          table.appendChild(at);
+        }
+        var cell = el("div", "cell" + (row.cancelled ? " cancelled" : "") + (picked(row) ? " mine" : "") +
+          (heading(row) ? " session-head" : ""));
+        cell.setAttribute("data-id", row.id);
+        cell.style.gridColumn = String(rooms.indexOf(row.room) + 2);
+        cell.style.gridRow = top + " / " + (heading(row) ? top + 1 : Math.max(line(2 * minute(row.end)), top + 1));
+        var link = el("a", null, row.title);
+        link.href = "#e-" + row.id;
+        link.addEventListener("click", function (event) { event.preventDefault(); showInList(row); });
+        cell.appendChild(el("span", "cell-time", row.time + (row.cancelled ? " · Cancelled" : "")));
+        cell.appendChild(link);
+        if (row.who) { cell.appendChild(el("span", "cell-who", row.who)); }
+        cell.appendChild(el("span", "cell-room", row.room));
+        table.appendChild(cell);
+      });
     grid.appendChild(table);
   }
 

@@ -34,6 +34,8 @@ class _Row:
     """One event as the list shows it; its abstract and links come on demand (``details/<id>.json``)."""
 
     id: str
+    #: ``session`` (it holds talks), ``talk`` (part of a session), ``cancelled``.
+    classes: str
     title: str
     kind: str
     kind_value: str
@@ -187,18 +189,22 @@ def _facets(site: Site) -> tuple[list[_Facet], dict[str, dict[str, int]]]:
         for event_id in feed.event_ids:
             positions.setdefault(folder, {})[event_id] = len(found)
         found.append((file.removesuffix(".ics"), title))
-    facets = [_Facet(*names[folder], folder, tuple(options[folder])) for folder in names if folder in options]
+    # A filter with one option would hide nothing.
+    facets = [_Facet(*names[folder], folder, tuple(options[folder])) for folder in names if len(options.get(folder, ())) > 1]
     return facets, positions
 
 
 def _row(slot: Slot, *, shared_location: str | None, zones: int, positions: dict[str, dict[str, int]]) -> _Row:
     event = slot.event
+    cancelled = event.status is Status.CANCELLED
+    classes = ("session" if event.talks else "talk" if slot.session else "") + (" cancelled" if cancelled else "")
     return _Row(
         id=slot.id,
+        classes=classes.strip(),
         title=event.title,
         kind=event.kind.label,
         kind_value=event.kind.value,
-        cancelled=event.status is Status.CANCELLED,
+        cancelled=cancelled,
         tentative=event.status is Status.TENTATIVE,
         streamed=slot.stream_url is not None,
         start_iso=_iso(slot.start),
