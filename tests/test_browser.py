@@ -557,6 +557,12 @@ def test_issue_14_axe_no_serious_or_critical_violations(
 
     _open(browser, f"{base}?day={FOSDEM_DAY}&view=grid")
     assert _axe(browser) == []
+    dark = {"features": [{"name": "prefers-color-scheme", "value": "dark"}]}
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", dark)  # type: ignore[attr-defined]
+    try:
+        assert _axe(browser) == []  # the dark colours pass the contrast check too
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})  # type: ignore[attr-defined]
     day_shot = tmp_path / "screenshot-day.png"
     _screenshot(browser, day_shot, 1280, record_property, at="#program")
 

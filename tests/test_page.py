@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -164,3 +167,18 @@ def test_issue_14_build_exports_details_as_served_and_removes_stale(conference: 
     result = runner.invoke(cli, ["build", str(conference), "--out", str(out), "--base-url", base, "--no-state"])
     assert result.exit_code == 0, result.output
     assert sorted(path.name for path in (out / "details").iterdir()) == [f"{i}.json" for i in ("a1", "a2", "a3", "b1", "b2")]
+
+
+def test_issue_14_page_files_same_bytes_across_hash_seeds() -> None:
+    # Two workers, or a worker and the export, must publish the same details and search files.
+    script = (
+        "import hashlib, sys; from calfeed.site import load_site; from calfeed.web import render_pages; "
+        "files = render_pages(load_site(sys.argv[1]), base_url='https://x.org/'); "
+        "print(hashlib.sha256(b''.join(path.encode() + body for path, body in sorted(files.items()))).hexdigest())"
+    )
+    digests = {
+        subprocess.run([sys.executable, "-c", script, str(CONFERENCE)], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}, timeout=120).stdout
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1 and len(digests.pop().strip()) == 64
