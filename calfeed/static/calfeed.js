@@ -5,7 +5,7 @@
 
 (function () {
   var list, rows, base, calendarName, dynamic, params;
-  var abstracts = null; // search.json, fetched on the first search
+  var abstracts = null; // search.json, folded for matching; fetched on the first search
   var SEARCH = ["q"], FACETS = ["day", "track", "room", "kind"];
 
   function $(id) { return document.getElementById(id); }
@@ -95,7 +95,7 @@
     if (chosen.kind && row.kind !== chosen.kind) { return false; }
     if (chosen.track && optionValue("track", row.track) !== chosen.track) { return false; }
     if (chosen.room && optionValue("room", row.roomIndex) !== chosen.room) { return false; }
-    var abstract = abstracts && abstracts[row.id] ? fold(abstracts[row.id]) : "";
+    var abstract = abstracts && abstracts[row.id] || "";
     return words.every(function (word) { return row.text.indexOf(word) >= 0 || abstract.indexOf(word) >= 0; });
   }
 
@@ -103,7 +103,10 @@
     if (abstracts !== null) { return; }
     abstracts = {};
     fetch("search.json").then(function (response) { return response.ok ? response.json() : {}; })
-      .then(function (data) { abstracts = data; apply(); }, function () { /* titles, speakers, rooms still match */ });
+      .then(function (data) {
+        Object.keys(data).forEach(function (id) { abstracts[id] = fold(data[id]); });
+        apply();
+      }, function () { /* titles, speakers, rooms still match */ });
   }
 
   function filterFeed(chosen) {
@@ -213,8 +216,8 @@
   function gridDay() {
     var chosen = select("day") && select("day").value;
     if (chosen) { return chosen; }
-    var today = rows.filter(function (row) { return row.shown && row.day === todayIn(); })[0];
-    var first = today || rows.filter(function (row) { return row.shown; })[0];
+    var current = rows.filter(function (row) { return row.shown && row.day === todayIn(); })[0];
+    var first = current || rows.filter(function (row) { return row.shown; })[0];
     return first ? first.day : null;
   }
 
