@@ -527,6 +527,7 @@
     $("v-grid").addEventListener("click", function () { setView("grid"); });
     setView(params.get("view") === "grid" ? "grid" : "list");
     if (live && !location.hash) { $("now").scrollIntoView({ block: "start" }); }
+    if (live && !params.has("now")) { setInterval(drawNow, 60000); } // a venue's screen stays current
   });
 
   window.calfeed = { personalFeedUrl: function (ids, alarm) { return personalFeedUrl(ids, alarm); } };
