@@ -1,19 +1,28 @@
-"""The ``calfeed`` command: check, build, serve, lint, schema and import."""
+"""The ``calfeed`` command: init, check, build, serve, lint, schema and import."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 
 import click
 
 from .errors import CalfeedError, EventsFileError
-from .importers import LossyImport, ScheduleImportError, decode_page, import_frab, import_markdown, parse_overlay
-from .load import load_calendar
+from .folder import Folder, FolderError, build_folder, is_folder, load_folder
+from .importers import (
+    LossyImport,
+    ScheduleImportError,
+    decode_page,
+    import_frab,
+    import_markdown,
+    parse_overlay,
+    published_ids,
+)
+from .load import load_calendar, parse_calendar
 from .model import Calendar
 
 #: Exit status for invalid input (an events file, or a source to import); 1 is any other failure.
@@ -40,11 +49,11 @@ def _load(path: Path) -> Calendar:
     try:
         return load_calendar(path)
     except EventsFileError as err:
-        raise InvalidInput(err) from None
+        raise InvalidInput(err, f"{path} is not valid") from None  # check writes nothing, ever
 
 
 events_argument = click.argument(
-    "events_file", type=click.Path(dir_okay=False, path_type=Path), default="events.yaml", required=False
+    "events_file", type=click.Path(path_type=Path), default="events.yaml", required=False
 )
 
 
@@ -57,10 +66,96 @@ def cli() -> None:
 @cli.command("check")
 @events_argument
 def check_command(events_file: Path) -> None:
-    """Validate EVENTS_FILE and list every problem (exit status 2 if any)."""
+    """Validate EVENTS_FILE (or every schedule of a folder) and list every problem (exit status 2 if any)."""
+    if is_folder(events_file):
+        _check_folder(events_file)
+        return
     calendar = _load(events_file)
     count = sum(1 for _ in calendar.all_events())
-    click.echo(f"{events_file} is valid: {count} events")
+    click.echo(f"{events_file} is valid: {count} event{'' if count == 1 else 's'}")
+
+
+@cli.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".", required=False)
+@click.option("--name", default=None, help="The calendar's name  [default: from DIRECTORY's name]")
+@click.option("--timezone", default=None, metavar="ZONE",
+              help="IANA time zone of the times, such as Europe/Berlin  [default: this machine's, else UTC]")
+@click.option("--date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The day of the events (YYYY-MM-DD)  [default: today, or SOURCE_DATE_EPOCH's day]")
+@click.option("--url", default=None, help="The schedule's public page; UIDs take its host  [default: a placeholder]")
+def init_command(directory: Path, name: str | None, timezone: str | None, date: dt.datetime | None,
+                 url: str | None) -> None:
+    """Start a schedule in DIRECTORY: a commented events.yaml, its schema and its state file.
+
+    Writes nothing if DIRECTORY already holds an events.yaml.
+    """
+    from .export import write_file
+    from .starter import SCHEMA_NAME, starter_text
+    from .state import State, build_time, default_state_path, dump_state, revise
+
+    events_file = directory / "events.yaml"
+    if events_file.exists() or events_file.is_symlink():
+        raise click.ClickException(f"{events_file} already exists; nothing was written")
+    title = name or (directory.resolve().name.replace("-", " ").replace("_", " ").strip().title() or "Schedule")
+    now = build_time()
+    state_file = default_state_path(events_file)
+    try:
+        text = starter_text(title, timezone=timezone, date=date.date() if date else now.date(), url=url,
+                            events=events_file.name, state=state_file.name, source=str(events_file))
+    except EventsFileError as err:
+        raise InvalidInput(err) from None
+    # the state file as the first build would write it: every event new, SEQUENCE 0
+    state = dump_state(revise(parse_calendar(text, source=str(events_file)), State(), now).state)
+    schema = json.dumps(Calendar.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    written = []
+    try:
+        for path, body in ((events_file, text), (directory / SCHEMA_NAME, schema), (state_file, state)):
+            if path != events_file and path.exists():
+                continue  # an earlier schema or state file is left as it is
+            write_file(path, body.encode("utf-8"))
+            written.append(str(path))
+    except OSError as err:
+        raise click.ClickException(f"cannot write {err.filename or directory}: {err.strerror or err}") from None
+    click.echo(f"wrote {', '.join(written)}")
+    click.echo(f"next: edit {events_file} (set url before you publish), then calfeed check {events_file}")
+
+
+def _folder(path: Path) -> Folder:
+    try:
+        return load_folder(path)
+    except EventsFileError as err:
+        raise InvalidInput(err) from None
+    except FolderError as err:
+        raise click.ClickException(str(err)) from None
+
+
+def _report_failures(failures: Mapping[str, CalfeedError], outcome: str | None) -> None:
+    count = 0
+    for name, err in failures.items():
+        if isinstance(err, EventsFileError):
+            click.echo(err.report(), err=True)
+            count += len(err.problems)
+        else:
+            click.echo(f"{name}: {err}", err=True)
+            count += 1
+    noun = "problem" if count == 1 else "problems"
+    names = ", ".join(failures)
+    click.echo(f"{count} {noun} in {names}" + (f"; {outcome}." if outcome else "."), err=True)
+
+
+def _check_folder(root: Path) -> None:
+    folder = _folder(root)
+    failures: dict[str, CalfeedError] = {}
+    for schedule in folder.schedules:
+        try:
+            calendar = load_calendar(schedule.events_path)
+        except EventsFileError as err:
+            failures[schedule.name] = err
+            continue
+        click.echo(f"{schedule.events_path} is valid: {sum(1 for _ in calendar.all_events())} events")
+    if failures:
+        _report_failures(failures, None)
+        raise click.exceptions.Exit(INVALID)
 
 
 @cli.command("build")
@@ -91,6 +186,12 @@ def build_command(
     from .export import build
     from .state import default_state_path
 
+    if is_folder(events_file):
+        if state_path is not None or no_state:
+            raise click.UsageError("--state and --no-state are for one events file; each schedule of a folder "
+                                   "keeps its state file beside its events.yaml")
+        _build_folder(events_file, out_dir, base_url, check=check, quiet=quiet)
+        return
     state = None if no_state else (state_path or default_state_path(events_file))
     page, assets = None, None
     if base_url:
@@ -107,6 +208,9 @@ def build_command(
         raise InvalidInput(err) from None
     except (CalfeedError, OSError) as err:
         raise click.ClickException(str(err).splitlines()[0]) from None
+    if not quiet:
+        for line in report.warnings:
+            click.echo(f"warning: {line}", err=True)
     if check:
         stale = report.files.written + report.files.removed + (["state file"] if report.state_changed else [])
         if stale:
@@ -117,6 +221,50 @@ def build_command(
         return
     if not quiet:
         click.echo(report.summary(out_dir))
+
+
+def _build_folder(root: Path, out_dir: Path, base_url: str | None, *, check: bool, quiet: bool) -> None:
+    folder = _folder(root)
+    page = index = assets = None
+    if base_url:
+        # Flask renders the pages (Jinja); imported here so check and lint never load it.
+        from .web import render_pages, static_files
+        from .web.folder import render_folder_page
+
+        base = base_url if base_url.endswith("/") else base_url + "/"
+
+        def page(name, site):  # type: ignore[no-untyped-def]
+            return render_pages(site, base_url=f"{base}{name}/", dynamic=False)
+
+        def index(sites):  # type: ignore[no-untyped-def]
+            return render_folder_page(folder, sites, base_url=base)
+
+        assets = static_files()
+    try:
+        report = build_folder(folder, out_dir, page=page, index=index, assets=assets, check=check)
+    except (CalfeedError, OSError) as err:
+        raise click.ClickException(str(err).splitlines()[0]) from None
+    for name, schedule_report in report.reports.items():
+        stale = schedule_report.files.written + schedule_report.files.removed
+        if check and stale:
+            click.echo(f"{out_dir}/{name}/ is out of date: {', '.join(stale[:10])}", err=True)
+        elif not quiet and not check:
+            click.echo(schedule_report.summary(Path(out_dir) / name))
+    if report.failures:
+        _report_failures(report.failures, "their published files and the site's own files were left as they were")
+        raise click.exceptions.Exit(INVALID)
+    for reason in report.held:
+        click.echo(f"{root}: {reason}", err=True)
+    if report.held:
+        raise click.exceptions.Exit(INVALID)
+    if check:
+        out_of_date = [name for name, r in report.reports.items() if r.files.written or r.files.removed]
+        if out_of_date or report.written:
+            raise click.ClickException(f"{out_dir}/ is out of date: {', '.join(out_of_date + report.written)}")
+        if not quiet:
+            click.echo(f"{out_dir}/ is up to date: {len(report.reports)} schedules")
+    elif not quiet:
+        click.echo(f"{len(report.reports)} schedules; site files written: {', '.join(report.written) or 'none'}")
 
 
 @cli.command("serve")
@@ -132,7 +280,7 @@ def serve_command(events_file: Path, host: str, port: int, base_url: str | None)
     try:
         run(events_file, host=host, port=port, base_url=base_url)
     except EventsFileError as err:
-        raise InvalidInput(err) from None
+        raise InvalidInput(err, "the server did not start") from None
     except CalfeedError as err:
         raise click.ClickException(str(err)) from None
 
@@ -208,13 +356,20 @@ def markdown_command(page: IO[bytes], date: dt.datetime | None, timezone: str | 
 
 @import_group.command("frab")
 @click.argument("schedule", type=click.File("rb"))
-def frab_command(schedule: IO[bytes]) -> None:
+@click.option("--timezone", default=None,
+              help="IANA time zone of the conference, such as Europe/Brussels (needed when the file names none "
+                   "and its times carry no UTC offset).")
+@click.option("--url", default=None, help="The conference's public address; the UID domain comes from it.")
+@click.option("--existing", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The events file published before: events with the same guid keep their ids (and UIDs).")
+def frab_command(schedule: IO[bytes], timezone: str | None, url: str | None, existing: Path | None) -> None:
     """Print an events file made from a frab, pentabarf or pretalx SCHEDULE.
 
     SCHEDULE is the c3voc schedule JSON or the schedule XML; the content tells which.
     """
+    published = published_ids(_load(existing)) if existing is not None else None
     data = schedule.read()
-    _print_import(lambda: import_frab(data, source=schedule.name))
+    _print_import(lambda: import_frab(data, source=schedule.name, timezone=timezone, url=url, existing=published))
 
 
 def main() -> None:

@@ -4,6 +4,11 @@ Each file is written to a temporary file in its own directory and renamed into
 place, so a reader (or a sync to a CDN) sees either the old or the new file,
 never half of one, even if the build is killed. Files whose bytes did not
 change are left alone, so their mtime stays and syncs stay quiet.
+
+The output folder may hold other things too: calfeed keeps the list of files it
+published there (``.calfeed-manifest``) and removes or overwrites only those. A
+foreign file where the site needs to write stops the build before anything is
+written, with its name; symbolic links inside the folder are never followed.
 """
 
 from __future__ import annotations
@@ -12,8 +17,8 @@ import contextlib
 import datetime as dt
 import fcntl
 import os
-import tempfile
-from collections.abc import Callable, Iterator, Mapping
+import stat
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,8 +30,6 @@ from .state import State, build_time, dump_state, load_state, revise
 
 #: Folders whose ``.ics`` files belong to calfeed: stale ones in them are removed.
 OWNED_FOLDERS = ("events", "days", "kinds", "tracks", "rooms")
-#: The page's per-event data files, removed with their event.
-_OWNED_FILES = (*((folder, "*.ics") for folder in OWNED_FOLDERS), ("details", "*.json"))
 
 
 def static_headers(cache_seconds: int) -> bytes:
@@ -40,14 +43,27 @@ def static_headers(cache_seconds: int) -> bytes:
         f"  Cache-Control: public, max-age={cache_seconds}\n"
         "  X-Content-Type-Options: nosniff\n"
     )
-    lines = ["/calendar.ics", ics]
+    lines = ["/calendar.ics", ics, "/calendar.compact.ics", ics]
     for folder in OWNED_FOLDERS:
         lines += [f"/{folder}/*", ics + ("  Content-Disposition: attachment\n" if folder == "events" else "")]
     return "\n".join(lines).replace("\n\n", "\n").encode()
 
 
 class ExportError(CalfeedError, OSError):
-    """The output directory cannot be written."""
+    """The output directory cannot be written, or holds files calfeed must not touch."""
+
+
+#: The list of files calfeed published in an output folder, kept in that folder. A build
+#: removes or overwrites only these: the folder may hold anything else as well.
+MANIFEST = ".calfeed-manifest"
+#: The end of calfeed's temporary files, ``.<name>.calfeed.tmp`` beside ``<name>``; builds
+#: take turns (a lock), so one fixed name per file is enough and no other file is ever swept.
+TEMPORARY = ".calfeed.tmp"
+
+_MANIFEST_HEADER = """\
+# calfeed: the files it published in this folder, one a line. calfeed build removes or
+# overwrites only these, and leaves everything else here alone. Do not edit.
+"""
 
 
 @dataclass
@@ -57,56 +73,191 @@ class WriteReport:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    #: The paths the folder's manifest listed before (None: the folder had no manifest).
+    published: frozenset[str] | None = None
 
 
-def _target(root: Path, relative: str) -> Path:
-    target = (root / relative).resolve()
-    if root not in target.parents:
-        raise ExportError(f"refusing to write {relative!r}: it is outside {root}")
-    return target
+def _temporary(target: Path) -> Path:
+    return target.with_name(f".{target.name}{TEMPORARY}")
 
 
 def write_file(target: Path, body: bytes) -> None:
-    """Atomically replace ``target`` with ``body`` (temporary file, fsync, rename)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    """Atomically replace ``target`` with ``body`` (temporary file beside it, fsync, rename).
+
+    Raises:
+        ExportError: The file could not be written (the message names it); ``target``
+            is as it was and no temporary file is left.
+    """
+    temporary = _temporary(target)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(body)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # O_NOFOLLOW: a link planted where the temporary file goes is refused, never followed
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                os.fchmod(stream.fileno(), 0o644)
+                stream.write(body)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+    except OSError as err:
+        raise ExportError(f"cannot write {target}: {err.strerror or err}") from None
 
 
 def _bodies(site: Site, extra: Mapping[str, bytes]) -> dict[str, bytes]:
     return {**{path: resource.body for path, resource in site.resources.items()}, **extra}
 
 
+def _is_site_path(path: str) -> bool:
+    """A relative path of plain names: no ``..``, no hidden names, nothing absolute."""
+    parts = path.split("/")
+    return all(part and not part.startswith(".") and "\\" not in part and "\0" not in part for part in parts)
+
+
+def _folders(paths: Iterable[str]) -> set[str]:
+    return {"/".join(parts[:end]) for parts in (path.split("/") for path in paths) for end in range(1, len(parts))}
+
+
+def _folder_problem(root: Path, folder: str) -> str | None:
+    try:
+        info = os.lstat(root / folder)
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(info.st_mode):
+        return f"{root / folder} is a symbolic link; calfeed writes only into real folders inside {root}"
+    if not stat.S_ISDIR(info.st_mode):
+        return f"{root / folder} is not a folder, and calfeed needs one there"
+    return None
+
+
+def read_manifest(out_dir: str | Path) -> frozenset[str] | None:
+    """The paths calfeed published in ``out_dir``, from its manifest; None if it has none.
+
+    Raises:
+        ExportError: The manifest is not a regular file, cannot be read, or names a
+            path calfeed never publishes (``FILE:LINE``).
+    """
+    path = Path(out_dir) / MANIFEST
+    try:
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise ExportError(f"{path} is not a regular file; calfeed keeps the list of files it published there")
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ExportError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
+    paths = set()
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line or line.startswith("#"):
+            continue
+        if not _is_site_path(line):
+            raise ExportError(f"{path}:{number}: {line[:100]!r} is not a file calfeed publishes; "
+                              "delete the line (or the file, and build again)")
+        paths.add(line)
+    return frozenset(paths)
+
+
+def _write_manifest(root: Path, paths: Iterable[str]) -> None:
+    write_file(root / MANIFEST, (_MANIFEST_HEADER + "".join(f"{path}\n" for path in sorted(paths))).encode())
+
+
 def plan_site(site: Site, out_dir: str | Path, extra: Mapping[str, bytes] = {}) -> WriteReport:
-    """Compare ``site`` (and ``extra`` files) with what is on disk, writing nothing."""
-    root = Path(out_dir).resolve()
-    report = WriteReport()
-    for relative, body in sorted(_bodies(site, extra).items()):
-        target = _target(root, relative)
+    """Compare ``site`` (and ``extra`` files) with what is on disk, writing nothing.
+
+    A file calfeed did not publish (its manifest does not list it) is never overwritten:
+    when one stands where the site needs to write, this refuses, naming every such file.
+    A file that already has the very bytes the site needs is taken as it is.
+
+    Raises:
+        ExportError: A foreign file, a folder or a symbolic link stands where the site
+            writes, or the manifest cannot be read.
+    """
+    root = Path(out_dir)
+    bodies = _bodies(site, extra)
+    unsafe = sorted(path for path in bodies if not _is_site_path(path))
+    if unsafe:
+        raise ExportError(f"refusing to write {unsafe[0]!r}: not a plain path inside {root}")
+    published = read_manifest(root) if root.is_dir() else None
+    owned = published or frozenset()
+    needed = _folders(bodies)
+    problems = [problem for folder in sorted(needed) if (problem := _folder_problem(root, folder))]
+    blocked = {folder for folder in needed if _folder_problem(root, folder)}
+    report = WriteReport(published=published)
+    foreign = []
+    for relative, body in sorted(bodies.items()):
+        if _folders([relative]) & blocked:
+            continue
+        target = root / relative
         try:
-            same = target.read_bytes() == body
-        except OSError:
-            same = False
-        (report.unchanged if same else report.written).append(relative)
-    for folder, pattern in _OWNED_FILES:
-        for path in sorted((root / folder).glob(pattern)) if (root / folder).is_dir() else ():
-            relative = f"{folder}/{path.name}"
-            if relative not in site.resources:
-                report.removed.append(relative)
+            info = os.lstat(target)
+        except (FileNotFoundError, NotADirectoryError):
+            report.written.append(relative)
+            continue
+        if stat.S_ISLNK(info.st_mode):
+            problems.append(f"{target} is a symbolic link; calfeed neither follows nor replaces links")
+        elif not stat.S_ISREG(info.st_mode):
+            problems.append(f"{target} is a folder where calfeed writes a file")
+        elif info.st_size == len(body) and _read_bytes(target) == body:
+            report.unchanged.append(relative)
+        elif relative in owned:
+            report.written.append(relative)
+        else:
+            foreign.append(str(target))
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        problems.append(f"calfeed did not publish {shown} (not listed in {root / MANIFEST}) and will not overwrite "
+                        f"{'it' if len(foreign) == 1 else 'them'}: move {'it' if len(foreign) == 1 else 'them'} "
+                        "away and build again")
+    if problems:
+        raise ExportError("; ".join(problems))
+    stale = owned - bodies.keys()
+    skipped = {folder for folder in _folders(stale) - needed if _folder_problem(root, folder)}
+    for relative in sorted(stale):
+        if _folders([relative]) & skipped:
+            continue  # a folder now a link or a file: nothing of calfeed's is left to remove there
+        try:
+            info = os.lstat(root / relative)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        if stat.S_ISREG(info.st_mode):
+            report.removed.append(relative)
     return report
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _sweep(root: Path, paths: Iterable[str]) -> None:
+    """Remove the temporary files a killed build left beside any of ``paths``, and nothing else."""
+    by_folder: dict[str, set[str]] = {}
+    for path in paths:
+        folder, _, name = path.rpartition("/")
+        by_folder.setdefault(folder, set()).add(f".{name}{TEMPORARY}")
+    for folder, names in by_folder.items():
+        if folder and _folder_problem(root, folder):
+            continue
+        try:
+            entries = list(os.scandir(root / folder if folder else root))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            if entry.name in names and entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
 
 
 def write_site(site: Site, out_dir: str | Path, extra: Mapping[str, bytes] = {}) -> WriteReport:
     """Write every resource of ``site`` under ``out_dir``, changing only what changed.
+
+    Only files calfeed published there (its manifest, ``.calfeed-manifest``, lists them)
+    are overwritten or removed; symbolic links are never followed or replaced.
 
     Args:
         site: The site to publish.
@@ -117,37 +268,74 @@ def write_site(site: Site, out_dir: str | Path, extra: Mapping[str, bytes] = {})
         Which files were written, left unchanged and removed.
 
     Raises:
-        ExportError: A file could not be written or removed; files already replaced
-            are complete, the others are as they were.
+        ExportError: A foreign file stands where the site writes (nothing is written), or a
+            file could not be written or removed (the message names it); files already
+            replaced are complete, the others are as they were.
     """
-    root = Path(out_dir).resolve()
-    report = plan_site(site, root, extra)
-    bodies = _bodies(site, extra)
+    return _apply(plan_site(site, out_dir, extra), Path(out_dir), _bodies(site, extra))
+
+
+def _apply(report: WriteReport, root: Path, bodies: Mapping[str, bytes]) -> WriteReport:
+    paths = frozenset(bodies)
+    listed = report.published
+    # the manifest names every file before it exists, so a build killed halfway still knows its own
+    if listed is None or not paths <= listed:
+        listed = (listed or frozenset()) | paths
+        _write_manifest(root, listed)
+    for relative in report.written:
+        write_file(root / relative, bodies[relative])
+    removed = []
+    for relative in report.removed:
+        try:
+            os.unlink(root / relative)
+        except FileNotFoundError:
+            continue
+        except OSError as err:
+            raise ExportError(f"cannot remove {root / relative}: {err.strerror or err}") from None
+        removed.append(relative)
+    report.removed = removed
     try:
-        for relative in report.written:
-            write_file(_target(root, relative), bodies[relative])
-        for relative in report.removed:
-            (root / relative).unlink(missing_ok=True)
-        # temporary files of a build that was killed: nobody else writes here (the lock)
-        for folder in (root, *(root / name for name, _ in _OWNED_FILES)):
-            for leftover in folder.glob(".*.tmp") if folder.is_dir() else ():
-                leftover.unlink(missing_ok=True)
+        _sweep(root, listed)
     except OSError as err:
-        where = err.filename or root
-        raise ExportError(f"cannot write {where}: {err.strerror or err}") from None
+        raise ExportError(f"cannot remove {err.filename}: {err.strerror or err}") from None
+    if listed != paths:
+        _write_manifest(root, paths)
     return report
 
 
 @contextlib.contextmanager
-def _locked(directory: Path) -> Iterator[None]:
-    # Two builds at once (an overlapping cron run) take turns: the second one then
-    # finds nothing left to do. flock on the directory itself adds no file to the site.
-    handle = os.open(directory, os.O_RDONLY)
+def _locked(directories: Iterable[Path], *, shared: bool = False) -> Iterator[bool]:
+    # Two builds at once (an overlapping cron run) take turns, on the output folder and on the
+    # folder of the state file alike (two output folders can share one state file). flock on
+    # the folders themselves adds no file anywhere; taking them in one order (by device and
+    # inode) means two builds never each hold what the other waits for.
+    handles: dict[tuple[int, int], int] = {}
+    opened: list[tuple[Path, tuple[int, int]]] = []
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
+        for directory in directories:
+            handle = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            info = os.fstat(handle)
+            opened.append((directory, (info.st_dev, info.st_ino)))
+            if (info.st_dev, info.st_ino) in handles:
+                os.close(handle)
+            else:
+                handles[(info.st_dev, info.st_ino)] = handle
+        for key in sorted(handles):
+            fcntl.flock(handles[key], fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        # False when a folder was removed (and perhaps made again) while we waited: the lock
+        # then holds a folder nobody else will lock, and the caller must start over
+        yield all(_same_folder(directory, key) for directory, key in opened)
     finally:
-        os.close(handle)
+        for handle in handles.values():
+            os.close(handle)
+
+
+def _same_folder(directory: Path, key: tuple[int, int]) -> bool:
+    try:
+        info = os.stat(directory)
+    except OSError:
+        return False
+    return (info.st_dev, info.st_ino) == key
 
 
 @dataclass
@@ -160,11 +348,14 @@ class BuildReport:
     removed: list[str]
     files: WriteReport
     state_changed: bool
+    #: What the organizer should know about the published site (``Site.warnings``).
+    warnings: tuple[str, ...] = ()
 
     def summary(self, out_dir: str | Path) -> str:
         return (
             f"{self.events} events ({len(self.changed)} changed, {len(self.cancelled)} cancelled, "
-            f"{len(self.removed)} removed) -> {str(out_dir).rstrip('/')}/"
+            f"{len(self.removed)} removed), files: {len(self.files.written)} written, "
+            f"{len(self.files.removed)} deleted -> {str(out_dir).rstrip('/')}/"
         )
 
 
@@ -180,10 +371,13 @@ def build(
 ) -> BuildReport:
     """Build the site of ``events_path`` into ``out_dir``, safely enough for cron.
 
+    Everything happens under a lock on the output folder and on the state file's
+    folder, reading included: two overlapping builds take turns, and the second one
+    starts from what the first one recorded, so no change misses its SEQUENCE step.
     The state file is written first, then the changed files (each atomically), then
-    stale event files are removed. A build killed at any moment leaves complete
-    files, and the next build converges: it derives the same bytes from the same
-    events and state.
+    the stale files calfeed published are removed. A build killed at any moment
+    leaves complete files, and the next build converges: it derives the same bytes
+    from the same events and state.
 
     Args:
         events_path: The events file.
@@ -199,12 +393,47 @@ def build(
         What changed.
 
     Raises:
-        EventsFileError: The events file is invalid; nothing was written.
-        CalfeedError: The state file or the output directory cannot be used.
+        EventsFileError: The events file or the state file is invalid; nothing was written.
+        CalfeedError: The output directory cannot be used, or holds files calfeed did not
+            publish where the site goes (nothing was written).
     """
+    out = Path(out_dir)
+    state_file = Path(state_path) if state_path is not None else None
+    folders = [state_file.parent] if state_file is not None and state_file.parent.is_dir() else []
+    if check:
+        with _locked([*folders, *([out] if out.is_dir() else [])], shared=True):
+            return _build(events_path, out, state_file, page, assets, now, check=True)
+    for _ in range(10):  # bounded: another build may remove the folder it created (below) while we wait
+        created = not out.exists()
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise ExportError(f"cannot create {out}: {err.strerror or err}") from None
+        try:
+            with _locked([*folders, out]) as current:
+                if not current:
+                    continue
+                return _build(events_path, out, state_file, page, assets, now, check=False)
+        except BaseException:
+            if created:  # an invalid input leaves no trace, not even an empty folder
+                with contextlib.suppress(OSError):
+                    out.rmdir()
+            raise
+    raise ExportError(f"cannot lock {out}: it keeps being removed and created again")
+
+
+def _build(
+    events_path: str | Path,
+    out: Path,
+    state_path: Path | None,
+    page: Callable[[Site], Mapping[str, bytes]] | None,
+    assets: Mapping[str, bytes] | None,
+    now: dt.datetime | None,
+    *,
+    check: bool,
+) -> BuildReport:
     calendar = load_calendar(events_path)
     state = load_state(state_path) if state_path is not None else State()
-    out = Path(out_dir)
     cache: ContentCache = {}  # each event is serialized once, for its fingerprint and its bytes
     if state_path is not None:
         revised = revise(calendar, state, now or build_time(), cache=cache)
@@ -216,24 +445,15 @@ def build(
         changed, cancelled, removed, state_text = [], [], [], None
     extra = {**(assets or {}), "_headers": static_headers(int(calendar.refresh_interval.total_seconds()))}
     count = len(site.compiled.slots)
+    state_changed = state_path is not None and state_text is not None and _read(state_path) != state_text
     if check:
         files = plan_site(site, out, extra) if out.is_dir() else WriteReport(written=sorted(_bodies(site, extra)))
-        stale = state_text is not None and _read(Path(state_path)) != state_text  # type: ignore[arg-type]
-        return BuildReport(count, changed, cancelled, removed, files, stale)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ExportError(f"cannot create {out}: {err.strerror or err}") from None
-    with _locked(out):
-        state_changed = False
-        if state_text is not None and _read(Path(state_path)) != state_text:  # type: ignore[arg-type]
-            try:
-                write_file(Path(state_path), state_text.encode("utf-8"))  # type: ignore[arg-type]
-            except OSError as err:
-                raise ExportError(f"cannot write the state file {state_path}: {err.strerror or err}") from None
-            state_changed = True
-        files = write_site(site, out, extra)
-    return BuildReport(count, changed, cancelled, removed, files, state_changed)
+        return BuildReport(count, changed, cancelled, removed, files, state_changed, site.warnings)
+    plan = plan_site(site, out, extra)  # refuses before anything is written, the state file included
+    if state_changed:
+        write_file(state_path, state_text.encode("utf-8"))  # type: ignore[arg-type, union-attr]
+    files = _apply(plan, out, _bodies(site, extra))
+    return BuildReport(count, changed, cancelled, removed, files, state_changed, site.warnings)
 
 
 def _read(path: Path) -> str | None:
@@ -244,12 +464,15 @@ def _read(path: Path) -> str | None:
 
 
 __all__ = [
+    "MANIFEST",
     "OWNED_FOLDERS",
+    "TEMPORARY",
     "BuildReport",
     "ExportError",
     "WriteReport",
     "build",
     "plan_site",
+    "read_manifest",
     "static_headers",
     "write_file",
     "write_site",

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 import icalendar
-from icalendar import vDuration, vText
+from icalendar import vCategory, vDuration, vText
 from icalendar.caselessdict import canonsort_keys
+from icalendar.timezone.tzid import is_utc
 
-from .model import Calendar, Slot, Status, resolve
+from .model import Calendar, Event, Slot, Status, resolve
 from .timezones import build_timezone
 
 PRODID = "-//calfeed//calfeed//EN"
@@ -55,15 +56,49 @@ def _unambiguous(value: dt.datetime) -> dt.datetime:
     return value
 
 
+class Text(vText):
+    """A TEXT value escaped as RFC 5545 (section 3.3.11) says, and nothing more.
+
+    icalendar 7.3 (``parser.string._escape_char``) first turns every backslash
+    followed by a capital N into a line break, so ``C:\\Net`` or
+    ``"\\N{EM DASH}"`` reached subscribers broken in two. Here the backslash is
+    escaped like any other; every parser reads the text back as it was written.
+    """
+
+    __slots__ = ()
+
+    def to_ical(self) -> bytes:
+        text = str(self).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+        return text.encode("utf-8")
+
+
+class Categories(vCategory):
+    """CATEGORIES whose values are :class:`Text` (icalendar's own wraps each in its vText)."""
+
+    def __init__(self, values: Iterable[str]) -> None:
+        texts: list[str] = [Text(value) for value in values]
+        super().__init__(texts)
+        self.cats = texts
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Categories) and self.cats == other.cats
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.cats))
+
+
 def describe(slot: Slot) -> str:
     """The plain-text DESCRIPTION: what a person needs on the day, in any client."""
     event = slot.event
     lines = []
     if event.status is Status.CANCELLED:
         lines.append("This event is cancelled.")
-    lines.append(event.kind.label)
+    lines.append(event.label or event.kind.label)
     if event.speakers:
         lines.append(f"Speaker{'s' if len(event.speakers) > 1 else ''}: {', '.join(map(str, event.speakers))}")
+    if event.language:
+        lines.append(f"Language: {event.language}")
     if slot.session is not None:
         lines.append(f"Part of: {slot.session.title}")
     if event.talks:
@@ -85,6 +120,15 @@ def describe(slot: Slot) -> str:
     return "\n\n".join(parts)
 
 
+def _categories(event: Event) -> list[str]:
+    """CATEGORIES: the kind, the schedule's own label and the track, each value once (case aside)."""
+    values: dict[str, str] = {}
+    for value in (event.kind.label, event.label, event.track):
+        if value:
+            values.setdefault(value.casefold(), value)
+    return list(values.values())
+
+
 #: (name, value, parameters): one property as icalendar's ``Component.add`` takes it.
 _Property = tuple[str, object, dict[str, str] | None]
 #: Properties that carry the revision; the rest make up the event's content.
@@ -99,7 +143,7 @@ def event_properties(slot: Slot, calendar: Calendar, revision: Revision = Revisi
     # DTSTAMP is the time this event last changed, never the time of the build:
     # clients compare it to notice updates, and a moving value churns every ETag.
     properties: list[_Property] = [
-        ("UID", slot.uid, None),
+        ("UID", Text(slot.uid), None),
         ("DTSTAMP", _utc(changed) if changed else EPOCH, None),
     ]
     if changed:
@@ -108,20 +152,20 @@ def event_properties(slot: Slot, calendar: Calendar, revision: Revision = Revisi
         ("SEQUENCE", revision.sequence, None),
         ("DTSTART", _unambiguous(slot.start), None),
         ("DTEND", _unambiguous(slot.end), None),
-        ("SUMMARY", title, None),
-        ("DESCRIPTION", describe(slot), None),
+        ("SUMMARY", Text(title), None),
+        ("DESCRIPTION", Text(describe(slot)), None),
     ]
     if slot.location:
-        properties.append(("LOCATION", slot.location, None))
+        properties.append(("LOCATION", Text(slot.location), None))
     if event.url or calendar.url:
         properties.append(("URL", event.url or calendar.url, None))
-    properties.append(("CATEGORIES", [event.kind.label] + ([event.track] if event.track else []), None))
+    properties.append(("CATEGORIES", Categories(_categories(event)), None))
     properties.append(("STATUS", event.status.value.upper(), None))
     if slot.stream_url:
         properties.append(("CONFERENCE", slot.stream_url, {"FEATURE": "VIDEO", "LABEL": "Livestream", "VALUE": "URI"}))
     properties += [("ATTACH", url, None) for url in event.slides]
     if slot.session is not None:
-        properties.append(("RELATED-TO", f"{slot.session.id}@{calendar.uid_domain}", {"RELTYPE": "PARENT"}))
+        properties.append(("RELATED-TO", Text(f"{slot.session.id}@{calendar.uid_domain}"), {"RELTYPE": "PARENT"}))
     return properties
 
 
@@ -197,20 +241,40 @@ def content_line(name: str, value: object, parameters: dict[str, str] | None = N
         return _write_line(name, value, parameters)
     if isinstance(value, list):
         value = tuple(value)
-    # Aware datetimes of the same instant compare equal across zones, and 1 == True:
-    # the key carries the type and the zone so equal keys always mean equal lines.
-    zone = str(value.tzinfo) if isinstance(value, dt.datetime) else None
-    key = (name, type(value), value, zone, tuple(sorted(parameters.items())) if parameters else ())
+    items = tuple(sorted(parameters.items())) if parameters else ()
+    key = (name, value, cache_key(value), items, cache_key(items))
     try:
         return _cached_line(key)
     except TypeError:  # an unhashable value: write it without the cache
         return _write_line(name, value, parameters)
 
 
+def cache_key(value: object) -> object:
+    """A key for ``value`` that is equal only where the written bytes are equal.
+
+    ``==`` is not enough: aware datetimes of one instant are equal across zones
+    (America/Chicago and US/Central, zoneinfo and pytz), a time and the same wall
+    time at ``fold=1`` are equal in one zone, and ``1 == 1.0 == True``; each writes
+    other bytes. So the key carries each value's type and, for a time, its zone's
+    name, its offset and its fold, through tuples, lists and mappings.
+    """
+    if isinstance(value, dt.datetime | dt.time):
+        zone = value.tzinfo
+        name = getattr(zone, "key", None) or getattr(zone, "zone", None) or (None if zone is None else repr(zone))
+        offset = value.utcoffset() if zone is not None else None
+        return (type(value), value.replace(tzinfo=None), value.fold, type(zone), name, offset)
+    if isinstance(value, tuple | list | frozenset | set):
+        items = sorted(map(repr, value)) if isinstance(value, frozenset | set) else value
+        return (type(value), tuple(cache_key(item) for item in items))
+    if isinstance(value, Mapping):
+        return (type(value), tuple((cache_key(k), cache_key(v)) for k, v in value.items()))
+    return (type(value), value)
+
+
 @lru_cache(maxsize=8192)
-def _cached_line(key: tuple[object, ...]) -> str:
-    name, _, value, _, parameters = key
-    return _write_line(name, value, dict(parameters))  # type: ignore[arg-type, call-overload]
+def _cached_line(key: tuple[str, object, object, tuple[tuple[str, str], ...], object]) -> str:
+    name, value, _, parameters, _ = key
+    return _write_line(name, value, dict(parameters))
 
 
 def _write_line(name: str, value: object, parameters: dict[str, str] | None) -> str:
@@ -250,8 +314,10 @@ ContentCache = dict[tuple[object, ...], EventContent]
 
 def event_content(slot: Slot, calendar: Calendar, cache: ContentCache | None = None) -> EventContent:
     """The content of one event, serialized once and reused while it does not change."""
-    key = (slot.event, slot.session and (slot.session.id, slot.session.title), slot.uid, slot.start, slot.end,
-           slot.location, slot.stream_url, calendar.url)
+    # Every input of event_properties but the revision; cache_key, since two zones'
+    # equal datetimes (America/Chicago, US/Central) write other TZIDs.
+    key = (slot.event, cache_key((slot.session and (slot.session.id, slot.session.title), slot.uid, slot.start,
+                                  slot.end, slot.location, slot.stream_url, calendar.url)))
     content = cache.get(key) if cache is not None else None
     if content is None:
         lines = {name: found for name, found in event_lines(slot, calendar).items() if name not in REVISION_PROPERTIES}
@@ -280,6 +346,18 @@ def serialize_event(lines: dict[str, list[str]]) -> bytes:
     return "\r\n".join(body).encode("utf-8")
 
 
+def _text_value(text: str) -> dict[str, str]:
+    """``VALUE=TEXT`` for a naming property whose value has escapes (docs/clients.md).
+
+    ical.js and python-icalendar do not know NAME or the X-WR- properties, so they
+    give their value raw, showing ``\\,`` and ``\\n`` literally, unless VALUE=TEXT
+    says it is TEXT; libical and vobject unescape either way. A value without
+    ``\\ , ;`` or a newline needs no escape and keeps the plain form that every
+    client has always read.
+    """
+    return {"VALUE": "TEXT"} if any(char in text for char in "\\,;\n\r") else {}
+
+
 def _header(calendar: Calendar, name: str, description: str | None) -> icalendar.Calendar:
     # No METHOD: a feed is a plain RFC 5545 calendar, not an iTIP message. With
     # METHOD:PUBLISH, RFC 5546 wants an ORGANIZER on every event (libical and ical4j
@@ -291,12 +369,12 @@ def _header(calendar: Calendar, name: str, description: str | None) -> icalendar
     # NAME and DESCRIPTION are RFC 7986; Google reads only the X-WR- twins.
     # icalendar 7.3 types NAME and the X-WR- properties as unknown and writes them
     # raw, without TEXT escaping (a newline in X-WR-CALDESC breaks the line, a
-    # comma in NAME is read as a list); all of them are TEXT, so they get vText.
-    vcalendar.add("NAME", vText(name))
-    vcalendar.add("X-WR-CALNAME", vText(name))
+    # comma in NAME is read as a list); all of them are TEXT, so they get Text.
+    vcalendar.add("NAME", Text(name), parameters=_text_value(name))
+    vcalendar.add("X-WR-CALNAME", Text(name), parameters=_text_value(name))
     if description:
-        vcalendar.add("DESCRIPTION", description)
-        vcalendar.add("X-WR-CALDESC", vText(description))
+        vcalendar.add("DESCRIPTION", Text(description))
+        vcalendar.add("X-WR-CALDESC", Text(description), parameters=_text_value(description))
     vcalendar.add("X-WR-TIMEZONE", calendar.timezone)
     if calendar.url:
         vcalendar.add("URL", calendar.url)
@@ -355,7 +433,7 @@ class CompiledCalendar:
             The whole VCALENDAR, byte for byte what icalendar writes for the same tree.
         """
         ids = [slot.id for slot in self.slots] if event_ids is None else list(event_ids)
-        zones = sorted({self._by_id[event_id].tzid for event_id in ids})
+        zones = sorted({tzid for tzid in (self._by_id[event_id].tzid for event_id in ids) if tzid in self.timezones})
         bodies = [self.events[event_id] for event_id in ids]
         if alarm is not None:
             # The VALARM is the event's only subcomponent, so icalendar would write it
@@ -364,8 +442,31 @@ class CompiledCalendar:
             bodies = [body[: -len(_END_EVENT)] + block + _END_EVENT for body in bodies]
         return b"".join([self.header(name), *(self.timezones[zone] for zone in zones), *bodies, _END])
 
+    def event_file(self, event_id: str) -> bytes:
+        """One event as a file to open or import: no calendar-level naming (see ``event_file_header``)."""
+        slot = self._by_id[event_id]
+        zone = self.timezones.get(slot.tzid)
+        return b"".join([event_file_header(), *([zone] if zone else []), self.events[event_id], _END])
+
 
 _END_EVENT = b"END:VEVENT\r\n"
+
+
+@lru_cache(maxsize=1)
+def event_file_header() -> bytes:
+    """The header of a single-event file: VERSION, PRODID and CALSCALE, nothing that names a calendar.
+
+    Outlook opens a file that carries X-WR-CALNAME as a new calendar, and MS-OXCICAL
+    (2.1.3.1.1.16) says to omit it for a single appointment; NAME, the descriptions,
+    REFRESH-INTERVAL and X-PUBLISHED-TTL describe a subscribed calendar too, so a
+    downloaded event carries none of them and imports as one appointment
+    (docs/clients.md).
+    """
+    vcalendar = icalendar.Calendar()
+    vcalendar.add("VERSION", "2.0")
+    vcalendar.add("PRODID", PRODID)
+    vcalendar.add("CALSCALE", "GREGORIAN")
+    return bytes(vcalendar.to_ical())[: -len(_END)]
 
 
 @lru_cache(maxsize=64)
@@ -378,7 +479,7 @@ def build_alarm(minutes: int) -> icalendar.Alarm:
     """A DISPLAY alarm ``minutes`` before the start; clients show the event's title with it."""
     alarm = icalendar.Alarm()
     alarm.add("ACTION", "DISPLAY")
-    alarm.add("DESCRIPTION", "Reminder")
+    alarm.add("DESCRIPTION", Text("Reminder"))
     alarm.add("TRIGGER", dt.timedelta(minutes=-minutes))
     return alarm
 
@@ -390,22 +491,22 @@ def feed_header(calendar: Calendar, *, name: str | None = None) -> bytes:
     return ical[: -len(_END)]
 
 
-def _year_range(slots: Iterable[Slot]) -> dict[str, tuple[int, int, dt.datetime]]:
-    ranges: dict[str, tuple[int, int, dt.datetime]] = {}
+def _zone_ranges(slots: Iterable[Slot]) -> dict[str, tuple[dt.datetime, dt.datetime]]:
+    """The first and last instant written with each TZID (UTC is written as ``Z`` and needs none)."""
+    ranges: dict[str, tuple[dt.datetime, dt.datetime]] = {}
     for slot in slots:
         for moment in (slot.start, slot.end):
+            if is_utc(moment):
+                continue
             tzid, utc = slot.tzid, _utc(moment)
-            low, high, earliest = ranges.get(tzid, (moment.year, moment.year, utc))
-            ranges[tzid] = (min(low, moment.year), max(high, moment.year), min(earliest, utc))
+            low, high = ranges.get(tzid, (utc, utc))
+            ranges[tzid] = (min(low, utc), max(high, utc))
     return ranges
 
 
 def build_timezones(slots: Iterable[Slot]) -> dict[str, icalendar.Timezone]:
-    """One VTIMEZONE per TZID the slots use, exact over the years they span."""
-    return {
-        tzid: build_timezone(tzid, low, high, earliest)
-        for tzid, (low, high, earliest) in sorted(_year_range(slots).items())
-    }
+    """One VTIMEZONE per TZID the slots' times are written with, exact over the instants they span."""
+    return {tzid: build_timezone(tzid, low, high) for tzid, (low, high) in sorted(_zone_ranges(slots).items())}
 
 
 def compile_calendar(
@@ -456,11 +557,13 @@ def to_ics(calendar: Calendar, *, revisions: Mapping[str, Revision] | None = Non
 
 
 __all__ = [
+    "Categories",
     "EPOCH",
     "PRODID",
     "CompiledCalendar",
     "Revision",
     "REVISION_PROPERTIES",
+    "Text",
     "ContentCache",
     "EventContent",
     "alarm_bytes",
@@ -468,10 +571,12 @@ __all__ = [
     "build_calendar",
     "build_event",
     "build_timezones",
+    "cache_key",
     "calendar_description",
     "compile_calendar",
     "content_line",
     "event_content",
+    "event_file_header",
     "event_lines",
     "event_properties",
     "fold",

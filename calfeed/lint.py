@@ -19,6 +19,8 @@ _TEXT_ESCAPE = re.compile(r"\\(.)?")
 #: Single-valued TEXT properties: an unescaped ',' or ';' in them is an error.
 _TEXT = {"SUMMARY", "DESCRIPTION", "LOCATION", "COMMENT", "NAME", "X-WR-CALNAME", "X-WR-CALDESC", "TZNAME"}
 _URIS = {"URL", "CONFERENCE", "SOURCE"}
+#: How deep components nest in RFC 5545 (VCALENDAR, VEVENT, VALARM) and RFC 9074 (a VLOCATION in a VALARM).
+MAX_DEPTH = 4
 _REQUIRED = {
     "VCALENDAR": ("PRODID", "VERSION"),
     "VEVENT": ("UID", "DTSTAMP", "DTSTART"),
@@ -118,6 +120,9 @@ def lint(data: bytes) -> list[str]:
             component = _Component(value.upper(), number)
             (stack[-1].children if stack else roots).append(component)
             stack.append(component)
+            if len(stack) == MAX_DEPTH + 1:  # once, at the first component that deep
+                problems.append(f"line {number}: BEGIN:{component.name[:30]} nests {len(stack)} components deep; "
+                                f"iCalendar nests at most {MAX_DEPTH} (VCALENDAR, VEVENT, VALARM, VLOCATION)")
         elif name == "END":
             if not stack or stack[-1].name != value.upper():
                 problems.append(f"line {number}: END:{value[:30]} does not close {stack[-1].name if stack else 'anything'}")
@@ -127,8 +132,10 @@ def lint(data: bytes) -> list[str]:
             problems.append(f"line {number}: {name} outside any component")
         else:
             stack[-1].properties.append((name, params, value, number))
-    for component in stack:
-        problems.append(f"line {component.line}: BEGIN:{component.name} is never closed")
+    for component in stack[:10]:
+        problems.append(f"line {component.line}: BEGIN:{component.name[:30]} is never closed")
+    if len(stack) > 10:
+        problems.append(f"line {stack[10].line}: and {len(stack) - 10:,} more components inside it are never closed")
     if [root.name for root in roots] != ["VCALENDAR"]:
         problems.append(f"file: expected exactly one VCALENDAR, found {[root.name for root in roots]}")
     for root in roots:
@@ -137,9 +144,12 @@ def lint(data: bytes) -> list[str]:
 
 
 def _walk(component: _Component) -> list[_Component]:
-    found = [component]
-    for child in component.children:
-        found += _walk(child)
+    """``component`` and everything inside it, depth first; a loop, since any depth is possible."""
+    found, pending = [], [component]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        pending.extend(reversed(current.children))
     return found
 
 
@@ -182,4 +192,4 @@ def _check_calendar(calendar: _Component, problems: list[str]) -> None:
             problems.append(f"file: UID {uid} is used by {count} events")
 
 
-__all__ = ["lint"]
+__all__ = ["MAX_DEPTH", "lint"]

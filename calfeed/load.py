@@ -15,13 +15,17 @@ import yaml.cyaml
 from pydantic import ValidationError
 
 from .errors import EventsFileError, Problem
-from .model import Calendar, Event, Kind, Link, Location, Speaker, Status, duplicate_ids, format_path
+from .fastyaml import read_fast
+from .model import Calendar, Event, Kind, Link, Location, Speaker, Status, duplicate_ids, format_path, shown
+from .syntax import syntax_problem
 
 
 #: Files larger than this are refused before parsing (override with ``max_bytes``).
 MAX_BYTES = 128 * 1024 * 1024  # about 100,000 events with abstracts
 #: Nesting deeper than this is refused: a schedule needs about six levels.
 MAX_DEPTH = 64
+#: Whole numbers longer than this are refused where they are read (no field takes one).
+MAX_DIGITS = 30
 #: Values a file may expand to, beyond one per two characters of it. Without
 #: aliases no file can exceed that ("1," is the shortest value), so only alias
 #: expansion ("billion laughs") reaches the limit, and it is refused at once.
@@ -98,14 +102,17 @@ class _Builder:
             self.marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
+            first: dict[str, int] = {}
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
                     self._problem(key_node, loc, "keys must be plain names, not lists or mappings")
                     continue
                 key = str(key_node.value)
                 if key in result:
-                    self._problem(key_node, (*loc, key), f"{key!r} is given twice")
+                    self._problem(key_node, (*loc, key),
+                                  f"{shown(key)} is given twice (first on line {first[key]}); keep one of them")
                     continue
+                first[key] = key_node.start_mark.line + 1
                 if self.positions:
                     self.key_marks[(*loc, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 result[key] = self.build(value_node, (*loc, key), depth + 1)
@@ -125,12 +132,17 @@ class _Builder:
         if tag == "tag:yaml.org,2002:bool":
             return value.lower() == "true"
         if tag == "tag:yaml.org,2002:int":
+            digits = value.lstrip("+-")
+            if len(digits) > MAX_DIGITS:
+                # Python refuses to read an int of more than 4,300 digits, and no field takes one.
+                self._problem(node, loc, f"a number of {len(digits):,} digits is out of range; no value here is longer than {MAX_DIGITS} digits")
+                return value
             return int(value)
         if tag == "tag:yaml.org,2002:float":
             return float(value)
         if tag in ("tag:yaml.org,2002:str", "!"):
             return value
-        self._problem(node, loc, f"the YAML tag {tag!r} is not supported here; remove it")
+        self._problem(node, loc, f"the YAML tag {shown(tag)} is not supported here; remove it")
         return value
 
     def _problem(self, node: yaml.Node, loc: Location, message: str) -> None:
@@ -164,22 +176,22 @@ def _message(error: Any, loc: Location) -> str:
         allowed = _allowed_keys(loc[:-1])
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
         if close:
-            return f"unknown key {key!r}; did you mean {close[0]!r}?"
-        return f"unknown key {key!r}; allowed keys are {', '.join(allowed)}"
+            return f"unknown key {shown(key)}; did you mean {close[0]!r}?"
+        return f"unknown key {shown(key)}; allowed keys are {', '.join(allowed)}"
     if kind == "missing":
         return "required field is missing"
     if kind == "enum":
-        close = difflib.get_close_matches(str(error["input"]), _enum_values(loc), n=1, cutoff=0.5)
+        close = difflib.get_close_matches(str(error["input"])[:100], _enum_values(loc), n=1, cutoff=0.5)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        return f"{error['input']!r} is not allowed here; {hint}choose one of {error['ctx']['expected']}"
+        return f"{shown(error['input'])} is not allowed here; {hint}choose one of {error['ctx']['expected']}"
     if kind in ("string_type", "bool_type", "int_type", "float_type", "tuple_type", "list_type", "model_type",
                 "dict_type", "model_attributes_type", "bool_parsing"):
         wanted = {"string_type": "text", "bool_type": "true or false", "bool_parsing": "true or false",
                   "int_type": "a whole number", "float_type": "a number", "tuple_type": "a list",
                   "list_type": "a list"}.get(kind, "a mapping of keys to values")
-        return f"expected {wanted}, got {error['input']!r}"
+        return f"expected {wanted}, got {shown(error['input'])}"
     if kind == "string_pattern_mismatch":
-        return f"{error['input']!r} does not match the pattern {error['ctx']['pattern']}"
+        return f"{shown(error['input'])} does not match the pattern {error['ctx']['pattern']}"
     message = str(error["msg"])
     return message[0].lower() + message[1:] if message[:1].isupper() and message[1:2].islower() else message
 
@@ -253,15 +265,18 @@ def parse_calendar(text: str | bytes, *, source: str = "events.yaml") -> Calenda
     """
     if isinstance(text, str):
         text = text.removeprefix("\ufeff")
+    fast = read_fast(text, max_depth=MAX_DEPTH)  # the happy path: same values, no positions (see fastyaml)
+    if fast is not None:
+        try:
+            return Calendar.model_validate(fast)
+        except ValidationError:
+            pass  # read again below, recording where each value stands, for the messages
     try:
         root = _compose(text)
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        reason = err.problem or "unreadable YAML"
-        if err.context and err.context_mark:
-            reason += f" ({err.context} that began at line {err.context_mark.line + 1}, column {err.context_mark.column + 1})"
-        raise EventsFileError(source, [Problem("", f"YAML syntax error: {reason}", line, column)]) from None
+        # libyaml's words, often a line late, name what its parser met; say what to edit where
+        lines = text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text
+        raise EventsFileError(source, [syntax_problem(lines, err)]) from None
     except yaml.YAMLError as err:
         raise EventsFileError(source, [Problem("", f"YAML error: {err}", 1, 1)]) from None
     if root is None:
@@ -335,7 +350,19 @@ def load_calendar(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Calendar:
         raise EventsFileError(
             source, [Problem("", f"the file is not UTF-8: byte {raw[err.start]:#04x} cannot be decoded", line, column)]
         ) from None
+    unreadable = _UNREADABLE.search(raw)
+    if unreadable:  # libyaml refuses these with a message that names a byte offset, not a line
+        start = unreadable.start()
+        line_start = raw.rfind(b"\n", 0, start) + 1
+        line, column = raw.count(b"\n", 0, start) + 1, len(raw[line_start:start].decode("utf-8")) + 1
+        char = unreadable.group().decode("utf-8")
+        raise EventsFileError(source, [Problem(
+            "", f"the character U+{ord(char):04X} is not allowed in YAML; delete it", line, column)]) from None
     return parse_calendar(raw, source=source)
+
+
+#: The characters YAML does not allow anywhere in a file (YAML 1.2, c-printable), as UTF-8.
+_UNREADABLE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x84\x86-\x9f]|\xef\xbf[\xbe\xbf]")
 
 
 __all__ = ["MAX_BYTES", "load_calendar", "parse_calendar", "parse_yaml"]

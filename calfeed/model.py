@@ -69,17 +69,66 @@ _TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
+#: The dates a schedule may use. The IANA time zone data is exact from 1970 on, and the
+#: last date leaves room for what a date grows into: an end the next day, a VTIMEZONE
+#: that spans a year beyond the last event, a UTC conversion; a VTIMEZONE costs
+#: time in proportion to the years it covers, so the span stays a human one.
+FIRST_DATE = dt.date(1970, 1, 1)
+LAST_DATE = dt.date(2199, 12, 31)
+#: ``updated`` and other instants: the same span, in UTC.
+FIRST_INSTANT = dt.datetime.combine(FIRST_DATE, dt.time(), dt.timezone.utc)
+LAST_INSTANT = dt.datetime.combine(LAST_DATE, dt.time(23, 59, 59), dt.timezone.utc)
+#: refresh_interval bounds: clients poll no more often than this, and no less.
+REFRESH_RANGE = (dt.timedelta(minutes=5), dt.timedelta(days=7))
+
+
+class _Shown:
+    """A value as a problem shows it: its repr, shortened when long (a problem is one line)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def _cut(self, text: str) -> str:
+        return text if len(text) <= 80 else f"{text[:60]}...{text[-12:]} ({len(text):,} characters)"
+
+    def __repr__(self) -> str:
+        return self._cut(repr(self.value))
+
+    def __str__(self) -> str:
+        return self._cut(str(self.value))
+
+
+def shown(value: Any) -> str:
+    """``repr(value)``, shortened to fit in one line of a problem report."""
+    return repr(_Shown(value))
+
+
 def _error(kind: str, message: str, **context: Any) -> PydanticCustomError:
     # Formatted here, not by pydantic, whose templates know no {value!r}.
-    return PydanticCustomError(kind, message.format(**context))
+    return PydanticCustomError(kind, message.format(**{key: _Shown(item) for key, item in context.items()}))
 
 
 def _check_url(value: str) -> str:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError as err:  # an unclosed [ of an IPv6 address
+        raise _error("url_syntax", "{value!r} is not a URL: {reason}", value=value, reason=str(err)) from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise _error("url_scheme", "{value!r} is not an http or https URL", value=value)
     if re.search(r"[\s\x00-\x1f\x7f]", value):
         raise _error("url_space", "{value!r} is not a URL: it contains spaces or control characters", value=value)
+    if "\\" in value:
+        # Not a URI character (RFC 3986): browsers read it as '/', icalendar reads '\\N' in a URL as a line break.
+        raise _error("url_backslash", "{value!r} is not a URL: it contains a backslash; write '/' or %5C", value=value)
+    try:
+        host, _ = parts.hostname, parts.port
+    except ValueError as err:  # a port that is not a number from 0 to 65535
+        raise _error("url_port", "{value!r} is not a URL: {reason}", value=value, reason=str(err)) from None
+    if not host or not host.strip("."):
+        # The host names the calendar in every UID (<id>@<host>); without one they end in '@'.
+        raise _error("url_host", "{value!r} has no host name, such as 'example.org'", value=value)
     return value
 
 
@@ -150,17 +199,28 @@ def _parse_time(value: Any) -> Any:
     raise _error("time_type", "{value!r} is not a time of day; write it as HH:MM", value=value)
 
 
+def _in_range(day: dt.date, value: Any) -> dt.date:
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise _error(
+            "date_range", "{value} is out of range: calfeed takes dates from {first} to {last}",
+            value=str(value), first=FIRST_DATE.isoformat(), last=LAST_DATE.isoformat(),
+        )
+    return day
+
+
 def _parse_date(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         raise _error("date_type", "{value!r} is not a date; write it as YYYY-MM-DD", value=str(value))
     if isinstance(value, dt.date):
-        return value
+        return _in_range(value, value)
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value.strip())
+            day = dt.date.fromisoformat(value.strip())
         except ValueError as err:
             if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
                 raise _error("date_invalid", "{value} is not a date that exists: {reason}", value=value, reason=str(err)) from None
+        else:
+            return _in_range(day, value.strip())
     raise _error("date_format", "{value!r} is not a date; write it as YYYY-MM-DD", value=value)
 
 
@@ -173,19 +233,36 @@ def _parse_instant(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise _error("datetime_naive", "{value!r} has no time zone; add Z or an offset such as +01:00", value=str(value))
-        # astimezone works for zoneinfo and pytz-localized datetimes alike.
-        return value.astimezone(dt.timezone.utc)
+        try:
+            # astimezone works for zoneinfo and pytz-localized datetimes alike.
+            utc = value.astimezone(dt.timezone.utc)
+        except OverflowError:  # 0001-01-01T00:00+01:00 is in year 0 in UTC
+            utc = None
+        if utc is None or not FIRST_INSTANT <= utc <= LAST_INSTANT:
+            raise _error(
+                "datetime_range", "{value} is out of range: calfeed takes times from {first} to {last}",
+                value=value.isoformat(), first=f"{FIRST_INSTANT:%Y-%m-%dT%H:%M:%SZ}", last=f"{LAST_INSTANT:%Y-%m-%dT%H:%M:%SZ}",
+            )
+        return utc
     raise _error("datetime_type", "{value!r} is not a date and time such as 2023-12-01T09:00:00Z", value=value)
+
+
+_UNITS = {"m": dt.timedelta(minutes=1), "min": dt.timedelta(minutes=1), "h": dt.timedelta(hours=1), "d": dt.timedelta(days=1)}
+
+
+def _refresh_range_error() -> PydanticCustomError:
+    return _error("refresh_range", "a refresh interval must be between 5 minutes and 7 days")
 
 
 def _refresh(value: Any) -> Any:
     if isinstance(value, str):
         match = re.fullmatch(r"\s*(\d+)\s*(m|min|h|d)\s*", value)
         if match:
-            number, unit = int(match[1]), match[2]
-            return dt.timedelta(minutes=number) if unit.startswith("m") else (
-                dt.timedelta(hours=number) if unit == "h" else dt.timedelta(days=number)
-            )
+            # Compared before it becomes a timedelta, which overflows past 999,999,999 days.
+            digits, unit = match[1].lstrip("0"), _UNITS[match[2]]
+            if len(digits) > 6 or not REFRESH_RANGE[0] <= int(digits or 0) * unit <= REFRESH_RANGE[1]:
+                raise _refresh_range_error()
+            return int(digits) * unit
         raise _error("refresh_format", "{value!r} is not a duration such as '30m', '6h' or '1d'", value=value)
     if isinstance(value, dt.timedelta):
         return value
@@ -193,8 +270,8 @@ def _refresh(value: Any) -> Any:
 
 
 def _check_refresh(value: dt.timedelta) -> dt.timedelta:
-    if not dt.timedelta(minutes=5) <= value <= dt.timedelta(days=7):
-        raise _error("refresh_range", "a refresh interval must be between 5 minutes and 7 days")
+    if not REFRESH_RANGE[0] <= value <= REFRESH_RANGE[1]:
+        raise _refresh_range_error()
     return value
 
 
@@ -281,6 +358,15 @@ class Event(_Model):
     track: Text | None = None
     status: Status = Status.CONFIRMED
     talks: tuple[Event, ...] = Field((), description="Talks held in this session, each an event of its own.")
+    label: Text | None = Field(
+        None, description="What the schedule calls this sort of event when the kind says less, e.g. 'DJ Set'."
+    )
+    language: Text | None = Field(None, description="The language(s) the event is held in, e.g. 'en' or 'de, en'.")
+    guid: Text | None = Field(
+        None,
+        description="The event's id in the schedule it was imported from (frab/pretalx guid); "
+        "calfeed import keeps the published id of the event with the same guid. Not published.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -299,7 +385,11 @@ class Event(_Model):
             if end.tzinfo is None:
                 raise _error("datetime_naive", "end {value!r} has no time zone", value=str(end))
             if isinstance(start, dt.datetime) and end.tzinfo is not start.tzinfo:
-                end = end.astimezone(start.tzinfo)
+                try:
+                    end = end.astimezone(start.tzinfo)
+                except OverflowError:  # beyond year 9999 (or before year 1) in the start's zone
+                    raise _error("date_range", "end {value} is out of range: calfeed takes dates from {first} to {last}",
+                                 value=str(end), first=FIRST_DATE.isoformat(), last=LAST_DATE.isoformat()) from None
                 normalize = getattr(end.tzinfo, "normalize", None)  # pytz zones fix the offset this way
                 end = normalize(end) if normalize else end
             if end.date() != data.get("date"):
@@ -354,7 +444,7 @@ class Calendar(_Model):
     url: Url | None = Field(None, description="The schedule's web page.")
     domain: str | None = Field(
         None,
-        pattern=r"^[A-Za-z0-9.-]+$",
+        pattern=r"^[A-Za-z0-9_.-]*[A-Za-z0-9][A-Za-z0-9_.-]*$",
         description="Domain for UIDs (<id>@<domain>); defaults to the host of url. Never change it.",
     )
     timezone: ZoneName
@@ -492,8 +582,10 @@ def calendar_problems(calendar: Calendar) -> Iterator[tuple[Location, str]]:
                 yield (*here, "date"), "no date: give the event a date, or the calendar a default date"
             if event.streamed and not (event.stream_url or calendar.stream_url):
                 yield (*here, "streamed"), "streamed is true but neither the event nor the calendar has a stream_url"
-            if event.end_date is not None and event.date is None and event_day is not None and event.end_date < event_day:
-                yield (*here, "end_date"), f"{event.end_date} is before the date {event_day}"
+            if event.date is None and event_day is not None:
+                # The event's own date was checked with its fields; one it takes from the
+                # session or the calendar is known only here, after inheritance.
+                yield from _order_problems(event, event_day, here, "the session's" if loc[-1:] == ("talks",) else "the calendar's")
             event_zone = event.timezone or zone
             if event_day is not None:
                 for field_name, local in (("start", dt.datetime.combine(event_day, event.start)),
@@ -505,6 +597,17 @@ def calendar_problems(calendar: Calendar) -> Iterator[tuple[Location, str]]:
 
     yield from walk(calendar.events, ("events",), calendar.date, calendar.timezone)
     yield from duplicate_ids(ids)
+
+
+def _order_problems(event: Event, day: dt.date, here: Location, whose: str) -> Iterator[tuple[Location, str]]:
+    """The end before the start, once the event's date is known (it has none of its own)."""
+    if event.end_date is not None and event.end_date < day:
+        yield (*here, "end_date"), f"{event.end_date} is before the date {day}, {whose} date"
+    elif dt.datetime.combine(event.end_date or day, event.end) <= dt.datetime.combine(day, event.start):
+        yield (*here, "end"), (
+            f"{event.end:%H:%M} on {event.end_date or day} is not after start {event.start:%H:%M} on {day}, "
+            f"{whose} date; an event that ends the next day needs the next day as end_date"
+        )
 
 
 def _skipped(local: dt.datetime, zone_name: str) -> str | None:
@@ -523,6 +626,11 @@ def _skipped(local: dt.datetime, zone_name: str) -> str | None:
 
 
 __all__ = [
+    "FIRST_DATE",
+    "FIRST_INSTANT",
+    "LAST_DATE",
+    "LAST_INSTANT",
+    "REFRESH_RANGE",
     "Calendar",
     "Event",
     "Kind",
@@ -534,5 +642,6 @@ __all__ = [
     "duplicate_ids",
     "format_path",
     "resolve",
+    "shown",
     "zone_key",
 ]

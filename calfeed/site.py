@@ -11,13 +11,17 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
+from anyascii import anyascii
+
+from .compact import GOOGLE_LIMIT, Compactor, compact_path
 from .ics import EPOCH, CompiledCalendar, ContentCache, Revision, compile_calendar
 from .load import load_calendar
 from .model import Calendar, Kind, Slot
+from .shortlink import ShortLinks
 from .state import State, load_state, revise
 
 ICS_TYPE = "text/calendar; charset=utf-8"
@@ -70,17 +74,82 @@ class Site:
     #: Ids of events once published and since deleted (the state file's tombstones):
     #: a personal feed that names one skips it instead of failing.
     removed: frozenset[str] = frozenset()
+    #: The compact events made for the compact feeds, reused by personal ones.
+    compact_events: Compactor | None = field(default=None, repr=False)
 
     @property
     def calendar(self) -> Calendar:
         return self.compiled.calendar
 
+    @cached_property
+    def compactor(self) -> Compactor:
+        """Compact events for the compact feeds (personal ones too), made once each."""
+        return self.compact_events or Compactor(self.compiled)
+
+    @cached_property
+    def short_links(self) -> ShortLinks:
+        """The events' hashes: the codes of personal feeds (``p/<code>.ics``), made and read."""
+        return ShortLinks(tuple(slot.id for slot in self.compiled.slots))
+
+    def google_path(self, path: str) -> str | None:
+        """The feed Google Calendar reads whole for the feed at ``path``: itself, its compact twin, or None."""
+        for candidate in (path, compact_path(path)):
+            resource = self.resources.get(candidate)
+            if resource is not None and len(resource.body) <= GOOGLE_LIMIT:
+                return candidate
+        return None
+
+    @cached_property
+    def warnings(self) -> tuple[str, ...]:
+        """What the organizer should know: feeds over Google's limit, events no short link can name."""
+        lines = []
+        for path, resource in sorted(self.resources.items()):
+            if path.endswith(".ics") and len(resource.body) > GOOGLE_LIMIT:
+                google = None if path.endswith(".compact.ics") else self.google_path(path)
+                fallback = (f"the Google buttons use {google}" if google else
+                            "Google Calendar will miss events of it: its Google buttons offer the day and track feeds")
+                lines.append(f"{path} is {len(resource.body):,} bytes, over Google Calendar's "
+                             f"{GOOGLE_LIMIT:,}-byte limit; {fallback}.")
+        for ids in self.short_links.collisions:
+            lines.append(f"events {', '.join(map(repr, ids))} share a short-link hash: personal feeds name them "
+                         "by their ids (a longer URL).")
+        return tuple(lines)
+
 
 def slugify(text: str) -> str:
-    """A lowercase ASCII slug for a feed path: ``Room 243-245`` -> ``room-243-245``."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    """A lowercase ASCII slug for a feed path: ``Room 243-245`` -> ``room-243-245``, ``Зал 1`` -> ``zal-1``.
+
+    Every script is transliterated (anyascii), so a Cyrillic, CJK or Hebrew name
+    keeps a slug of its own; a name with no letter or digit at all gets ``x-`` and
+    a hash of the name (see ``feed_slugs``).
+    """
+    ascii_text = anyascii(unicodedata.normalize("NFC", text))
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:60].strip("-") or "x"
+    return slug[:60].strip("-") or f"x-{_digest(text)}"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def feed_slugs(names: Iterable[str]) -> dict[str, str]:
+    """The slug of each name's feed path, a function of the name alone wherever it can be.
+
+    A subscriber's feed path must go on serving the same track or room whatever
+    other tracks come and go. Names with a slug of their own get it; names whose
+    slugs collide (``Room A`` and ``room a``) each get their slug and a short hash
+    of the name itself, never a number in sort order that another name would take
+    over: a published path is never handed to another name while its own name is
+    in the schedule.
+    """
+    by_slug: dict[str, list[str]] = {}
+    for name in names:
+        by_slug.setdefault(slugify(name), []).append(name)
+    slugs: dict[str, str] = {}
+    for slug, group in by_slug.items():
+        for name in group:
+            slugs[name] = slug if len(group) == 1 else f"{slug}-{_digest(name)}"
+    return slugs
 
 
 def _grouped(slots: Iterable[Slot], key: Callable[[Slot], str | None]) -> dict[str, list[str]]:
@@ -105,14 +174,9 @@ def select_feeds(compiled: CompiledCalendar) -> tuple[Feed, ...]:
         groups = _grouped(slots, key)
         if len(groups) < 2:
             continue  # one room or one track: the whole feed says it all
-        used: set[str] = set()
+        slugs = feed_slugs(groups)
         for title, ids in sorted(groups.items()):
-            slug = base = slugify(title)
-            number = 2
-            while slug in used:
-                slug, number = f"{base}-{number}", number + 1
-            used.add(slug)
-            feeds.append(Feed(f"{folder}/{slug}.ics", title, tuple(ids)))
+            feeds.append(Feed(f"{folder}/{slugs[title]}.ics", title, tuple(ids)))
     return tuple(feeds)
 
 
@@ -147,14 +211,21 @@ def build_site(
     for slot in compiled.slots:
         modified = revisions.get(slot.id, Revision()).modified or changed
         resources[f"events/{slot.id}.ics"] = Resource.make(
-            compiled.feed([slot.id]), ICS_TYPE, modified, attachment=f"{slot.id}.ics"
+            compiled.event_file(slot.id), ICS_TYPE, modified, attachment=f"{slot.id}.ics"
         )
     for feed in feeds:
         resources[feed.path] = Resource.make(compiled.feed(feed.event_ids, name=feed.title), ICS_TYPE, changed)
-    site = Site(compiled, resources, feeds, changed, removed)
+    # Every feed has its compact twin, whatever its size: a feed that grows past
+    # Google's limit later must not move its Google subscribers to a new path.
+    compactor = Compactor(compiled)
+    resources[compact_path("calendar.ics")] = Resource.make(compactor.feed().body, ICS_TYPE, changed)
+    for feed in feeds:
+        body = compactor.feed(feed.event_ids, name=feed.title).body
+        resources[compact_path(feed.path)] = Resource.make(body, ICS_TYPE, changed)
+    site = Site(compiled, resources, feeds, changed, removed, compactor)
     if page is not None:
         pages = {path: Resource.make(body, resource_type(path), changed) for path, body in page(site).items()}
-        site = Site(compiled, {**resources, **pages}, feeds, changed, removed)
+        site = Site(compiled, {**resources, **pages}, feeds, changed, removed, compactor)
     return site
 
 
@@ -195,4 +266,17 @@ def load_site(
     )
 
 
-__all__ = ["HTML_TYPE", "ICS_TYPE", "JSON_TYPE", "Feed", "Resource", "Site", "build_site", "load_site", "resource_type", "select_feeds", "slugify"]
+__all__ = [
+    "HTML_TYPE",
+    "ICS_TYPE",
+    "JSON_TYPE",
+    "Feed",
+    "Resource",
+    "Site",
+    "build_site",
+    "feed_slugs",
+    "load_site",
+    "resource_type",
+    "select_feeds",
+    "slugify",
+]

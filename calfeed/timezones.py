@@ -136,41 +136,90 @@ def _observance(
     return observance
 
 
+def _continues(run: list[_Transition], ordinals: set[int], following: _Transition) -> set[int]:
+    """The BYDAY ordinals that describe ``run`` and ``following`` both; empty when it does not continue."""
+    previous = run[-1]
+    if previous.shape() != following.shape() or following.onset.year != previous.onset.year + 1:
+        return set()
+    return ordinals & following.candidates()
+
+
+def _selected(
+    transitions: list[_Transition], earliest: dt.datetime, latest: dt.datetime
+) -> tuple[list[_Transition], set[bool]]:
+    """The transitions a VTIMEZONE for events from ``earliest`` to ``latest`` carries.
+
+    From the one in force at the first event through the last event, nothing
+    earlier: Outlook keeps only the STANDARD and the DAYLIGHT with the latest
+    DTSTART and repeats them every year (MS-OXCICAL 2.1.3.1.1.19), so an
+    observance of an abolished rule before the events would bring it back. When
+    the events see only daylight time, the next change back to standard time is
+    added: Outlook needs a STANDARD to read the DAYLIGHT against. Returns them
+    with the kinds (daylight or not) whose last run goes on after the events.
+    """
+    before = [t for t in transitions if t.at <= earliest]
+    chosen = before[-1:] + [t for t in transitions if earliest < t.at <= latest]
+    after = [t for t in transitions if t.at > latest]
+    if chosen and not any(not t.daylight for t in chosen):
+        chosen += [t for t in after if not t.daylight][:1]
+    continuing = set()
+    for daylight in (False, True):
+        runs = [t for t in chosen if t.daylight is daylight]
+        following = [t for t in after if t.daylight is daylight and t not in chosen][:1]
+        if runs and following and _continues(runs[-1:], runs[-1].candidates(), following[0]):
+            continuing.add(daylight)
+    return chosen, continuing
+
+
 @lru_cache(maxsize=512)
-def build_timezone(tzid: str, first_year: int, last_year: int, earliest: dt.datetime | None = None) -> Timezone:
-    """Build a VTIMEZONE for ``tzid`` that is exact from ``first_year`` through ``last_year``.
+def build_timezone(tzid: str, earliest: dt.datetime, latest: dt.datetime) -> Timezone:
+    """Build a VTIMEZONE for ``tzid`` that is exact for events from ``earliest`` to ``latest``.
+
+    Every parser that reads the observances as RFC 5545 says (ical.js, libical,
+    vobject, icalendar) gets every instant in the range right; Outlook, which
+    keeps one yearly rule per zone (the STANDARD and DAYLIGHT with the latest
+    DTSTART, an observance without RRULE read as recurring every year), gets the
+    range right too whenever one rule holds over it: observances of rules that
+    ended before the first event are left out, and a rule that goes on after the
+    last event is written as an open yearly RRULE.
 
     Args:
         tzid: An IANA time zone name.
-        first_year: The first year any event of the zone falls in.
-        last_year: The last such year.
-        earliest: The earliest event instant (UTC); adds the offset in force before the
-            first transition when an event happens before it.
+        earliest: The first instant (aware) any event of the zone touches.
+        latest: The last such instant.
 
     Returns:
         An icalendar ``Timezone``; the caller must not change it (it is cached).
     """
     zone = zoneinfo.ZoneInfo(tzid)
-    # A year of margin on both sides: the observance in force on 1 January of the
-    # first year has then always begun inside the window.
-    start = dt.datetime(first_year - 1, 1, 1, tzinfo=_UTC)
-    end = dt.datetime(last_year + 1, 12, 31, tzinfo=_UTC)
-    transitions = _transitions(zone, start, end)
+    # From a year before the first event (the change in force then has happened
+    # inside the window) to two years after the last (enough to see whether the
+    # rule in force goes on).
+    start = dt.datetime(earliest.year - 1, 1, 1, tzinfo=_UTC)
+    end = dt.datetime(latest.year + 2, 12, 31, tzinfo=_UTC)
+    transitions, continuing = _selected(_transitions(zone, start, end), earliest, latest)
     timezone = Timezone()
     timezone.add("TZID", tzid)
-    if not transitions or (earliest is not None and earliest < transitions[0].at):
-        offset, name, daylight = _state(zone, start)
-        lead = _Transition(start, start.replace(tzinfo=None) + offset, offset, offset, name, daylight)
+    if not transitions or earliest < transitions[0].at:
+        # No change in the year before the first event: the offset then, as a STANDARD
+        # (Outlook needs one; a lone DAYLIGHT is not a zone it can read).
+        offset, name, _ = _state(zone, start)
+        lead = _Transition(start, start.replace(tzinfo=None) + offset, offset, offset, name, False)
         timezone.add_component(_observance(lead, None))
-    for members, ordinal in _groups(transitions):
+    groups = _groups(transitions)
+    last_of_kind = {members[0].daylight: index for index, (members, _) in enumerate(groups)}
+    for index, (members, ordinal) in enumerate(groups):
         head = members[0]
+        open_ended = last_of_kind[head.daylight] == index and head.daylight in continuing
+        if open_ended and ordinal is None:
+            ordinal = _ordinal(head.candidates())
         rule: dict[str, object] | None = None
         if ordinal is not None:
             rule = {"FREQ": "YEARLY", "BYMONTH": head.onset.month, "BYDAY": f"{ordinal}{_WEEKDAYS[head.onset.weekday()]}"}
-            # A run that stops before the window ends is closed with UNTIL (in UTC, as
-            # RFC 5545 requires for a local DTSTART); the last run stays open, as
+            # A run that stops is closed with UNTIL (in UTC, as RFC 5545 requires for a
+            # local DTSTART); a rule still in force after the events stays open, as
             # Outlook writes its own zones.
-            if members[-1].onset.year < end.year:
+            if not open_ended:
                 rule["UNTIL"] = members[-1].at
         timezone.add_component(_observance(head, rule))
     return timezone

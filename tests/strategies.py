@@ -12,7 +12,9 @@ from calfeed import Calendar
 
 ZONES = ("UTC", "Europe/Berlin", "America/Chicago", "Asia/Kolkata", "Australia/Adelaide", "Asia/Kathmandu",
          "America/St_Johns", "Pacific/Chatham", "America/Sao_Paulo", "Africa/Casablanca", "Asia/Tokyo")
-TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=300)
+TEXT = (st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=300)
+        # what TEXT escaping cares about, often enough to meet: backslash sequences, ',' ';' and line breaks
+        | st.text(st.sampled_from(("\\", "N", "n", ",", ";", ":", " ", "\n", "\r", "é", "x")), min_size=1, max_size=40))
 
 
 @st.composite

@@ -22,14 +22,14 @@ def test_cli_check_invalid_file_lists_every_problem_and_exits_2(runner, write_ev
     assert result.output == (
         f"{path}:6:44: events[0].end: 09:00 is not after start 09:30; an event that ends the next day needs end_date\n"
         f"{path}:7:5: events[1].title: required field is missing\n"
-        "2 problems; nothing was written.\n"
+        f"2 problems; {path} is not valid.\n"
     )
 
 
 def test_cli_check_missing_file(runner, tmp_path):
     result = runner.invoke(cli, ["check", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 2
-    assert result.output == f"{tmp_path / 'nope.yaml'}: cannot read the file: No such file or directory\n1 problem; nothing was written.\n"
+    assert result.output == f"{tmp_path / 'nope.yaml'}: cannot read the file: No such file or directory\n1 problem; {tmp_path / 'nope.yaml'} is not valid.\n"
 
 
 def test_cli_build_writes_feed_and_one_file_per_event(runner, tmp_path):

@@ -54,7 +54,7 @@ def uids(path: Path) -> set[str]:
 
 def test_export_first_build_summary_and_state(project):
     code, output = build(project)
-    assert (code, output) == (0, f"23 events (23 changed, 0 cancelled, 0 removed) -> {project / 'public'}/\n")
+    assert (code, output) == (0, f"23 events (23 changed, 0 cancelled, 0 removed), files: 46 written, 0 deleted -> {project / 'public'}/\n")
     state = (project / "events.state.yaml").read_text(encoding="utf-8")
     assert "  welcome@want-ai-hpc.github.io: {fingerprint: " in state
     assert ", sequence: 0, modified: 2023-12-16T00:00:00Z}" in state
@@ -65,7 +65,7 @@ def test_export_rebuild_without_change_touches_no_file(project):
     before = snapshot(project / "public")
     state_before = (project / "events.state.yaml").stat().st_mtime_ns
     code, output = build(project, epoch=1_800_000_000)  # a later build: nothing may move
-    assert (code, output) == (0, f"23 events (0 changed, 0 cancelled, 0 removed) -> {project / 'public'}/\n")
+    assert (code, output) == (0, f"23 events (0 changed, 0 cancelled, 0 removed), files: 0 written, 0 deleted -> {project / 'public'}/\n")
     assert snapshot(project / "public") == before
     assert (project / "events.state.yaml").stat().st_mtime_ns == state_before
 
@@ -76,10 +76,11 @@ def test_export_changing_one_event_changes_only_its_files_and_sequence(project):
     before = snapshot(out)
     edit(project, "title: Closing remarks\n", "title: Closing remarks and best paper award\n")
     code, output = build(project, epoch=1_702_742_400)
-    assert (code, output) == (0, f"23 events (1 changed, 0 cancelled, 0 removed) -> {out}/\n")
+    assert (code, output) == (0, f"23 events (1 changed, 0 cancelled, 0 removed), files: 7 written, 0 deleted -> {out}/\n")
     after = snapshot(out)
     changed = sorted(path for path in after if after[path] != before.get(path))
-    assert changed == ["calendar.ics", "days/2023-12-16.ics", "events/closing.ics", "kinds/closing.ics"]
+    assert changed == ["calendar.compact.ics", "calendar.ics", "days/2023-12-16.compact.ics", "days/2023-12-16.ics",
+                       "events/closing.ics", "kinds/closing.compact.ics", "kinds/closing.ics"]
     closing = vevent(out / "events/closing.ics")
     assert (closing["SEQUENCE"], str(closing["SUMMARY"])) == (1, "Closing remarks and best paper award")
     assert closing["LAST-MODIFIED"].dt.isoformat() == "2023-12-16T16:00:00+00:00"
@@ -95,7 +96,7 @@ def test_export_cancelled_event_stays_marked_with_a_new_sequence(project):
     assert build(project)[0] == 0
     edit(project, "    kind: panel\n", "    kind: panel\n    status: cancelled\n")
     code, output = build(project, epoch=1_702_742_400)
-    assert (code, output) == (0, f"23 events (1 changed, 1 cancelled, 0 removed) -> {project / 'public'}/\n")
+    assert (code, output) == (0, f"23 events (1 changed, 1 cancelled, 0 removed), files: 7 written, 0 deleted -> {project / 'public'}/\n")
     panel = vevent(project / "public/events/panel.ics")
     assert (str(panel["STATUS"]), str(panel["SUMMARY"]), panel["SEQUENCE"]) == ("CANCELLED", "[CANCELLED] Panel Discussion", 1)
     assert "panel" in uids(project / "public/calendar.ics")
@@ -107,7 +108,7 @@ def test_export_deleted_event_disappears_and_a_readded_one_keeps_counting(projec
     block = text[text.index("  - id: closing\n"):text.index("  - id: posters-late-afternoon\n")]
     (project / "events.yaml").write_text(text.replace(block, ""), encoding="utf-8")
     code, output = build(project, epoch=1_702_742_400)
-    assert (code, output) == (0, f"22 events (0 changed, 0 cancelled, 1 removed) -> {project / 'public'}/\n")
+    assert (code, output) == (0, f"22 events (0 changed, 0 cancelled, 1 removed), files: 4 written, 3 deleted -> {project / 'public'}/\n")
     assert not (project / "public/events/closing.ics").exists()
     assert "closing" not in uids(project / "public/calendar.ics")
     assert not (project / "public/kinds/closing.ics").exists()  # its only event is gone, so is the feed
@@ -134,8 +135,9 @@ def test_export_check_reports_a_stale_site(project):
     edit(project, "title: Lunch\n", "title: Lunch (provided)\n")
     code, output = build(project, "--check", epoch=1_702_742_400)
     assert code == 1
-    assert output == (f"Error: {project / 'public'}/ is out of date: calendar.ics, days/2023-12-16.ics, "
-                      "events/lunch.ics, kinds/break.ics, state file\n")
+    assert output == (f"Error: {project / 'public'}/ is out of date: calendar.compact.ics, calendar.ics, "
+                      "days/2023-12-16.compact.ics, days/2023-12-16.ics, events/lunch.ics, kinds/break.compact.ics, "
+                      "kinds/break.ics, state file\n")
     assert "Lunch (provided)" not in (project / "public/events/lunch.ics").read_text(encoding="utf-8")
 
 
@@ -166,18 +168,13 @@ def test_export_stray_file_in_an_event_folder_is_refused_cleanly(project):
     assert build(project)[0] == 0
     target = project / "public/events/welcome.ics"
     target.unlink()
-    target.mkdir()  # a directory where a file must go: the build fails, other files stay
-    before = snapshot(project / "public")
+    target.mkdir()  # a directory where a file must go: the build refuses before writing anything
+    before, state = snapshot(project / "public"), (project / "events.state.yaml").read_bytes()
     edit(project, "title: Lunch\n", "title: Lunch (provided)\n")
     code, output = build(project, epoch=1_702_742_400)
-    assert code == 1 and output.startswith("Error: cannot write ")
-    # files are written in path order, so the build stopped at events/welcome.ics: what
-    # sorts before it is new and complete, everything else is as it was
-    after = {path: (project / "public" / path).read_bytes() for path in before}
-    rewritten = sorted(path for path in before if after[path] != before[path][0])
-    assert rewritten == ["calendar.ics", "days/2023-12-16.ics", "events/lunch.ics"]
-    for path in rewritten:
-        assert "Lunch (provided)" in icalendar.Calendar.from_ical(after[path]).to_ical().decode()
+    assert (code, output) == (1, f"Error: {target} is a folder where calfeed writes a file\n")
+    assert snapshot(project / "public") == before
+    assert (project / "events.state.yaml").read_bytes() == state
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
@@ -244,5 +241,5 @@ def test_export_state_fingerprint_that_looks_like_a_number_reads_back_as_text():
     import datetime as dt
 
     when = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
-    state = State({"a@x": EventState("04182662812783e68905", 3, when), "b@x": EventState("12345678901234567890", 0, when)}, when)
+    state = State({"a@x": EventState("04182662812783e68905", 3, when), "b@x": EventState("12345678901234567890", 0, when)})
     assert parse_state(dump_state(state)) == state

@@ -162,8 +162,8 @@ def test_import_markdown_want_page_without_timezone_or_domain_says_what_is_missi
         import_markdown(seed_text(), source="want.md")
 
     assert str(caught.value) == (
-        "want.md:54: the page gives its times in 'New Orleans', which is not an IANA time zone: pass one with "
-        "--timezone (timezone= in Python), such as Europe/Berlin, or set timezone: in the overlay\n"
+        "want.md:54: the page gives its times in 'New Orleans', which is not an IANA time zone: pass the IANA name "
+        "of the zone with --timezone (timezone= in Python), or set timezone: in the overlay\n"
         "want.md: the page does not say where it is published, and the UIDs need a domain: pass its address with "
         "--url (url= in Python) or set url: or domain: in the overlay"
     )
@@ -185,7 +185,7 @@ def test_import_markdown_page_without_date_or_timezone_fails_naming_both_options
 
     assert str(caught.value) == (
         "p.md: the page gives no date: pass one with --date YYYY-MM-DD (date= in Python) or set date: in the overlay\n"
-        "p.md: the page gives no time zone: pass one with --timezone (timezone= in Python), such as Europe/Berlin, "
+        "p.md: the page gives no time zone: pass the IANA name of the zone with --timezone (timezone= in Python), "
         "or set timezone: in the overlay"
     )
 
@@ -323,7 +323,9 @@ def test_import_frab_39c3_json_feed_matches_the_source_event_for_event(ccc):
     assert calendar.timezone == "Europe/Berlin"
     assert {str(event["DTSTART"].params["TZID"]) for event in events} == {"Europe/Berlin"}
     assert sum(event.end_date is not None for event in calendar.events) == 45  # past midnight
-    assert warned == []
+    assert warned == [
+        "39c3-everything.schedule.json: left out what events.yaml has no place for: submission page (origin_url): "
+        "452 events; logo: 272 events; recording opt-out (do_not_record): 45 events; feedback URL: 181 events"]
 
 
 def test_import_frab_fosdem_xml_feed_matches_the_source_event_for_event(fosdem):
@@ -340,7 +342,7 @@ def test_import_frab_fosdem_xml_feed_matches_the_source_event_for_event(fosdem):
     assert len(events) == len(expected) == 943
     assert sorted(map(as_row, events)) == sorted(expected)
     assert calendar.timezone == "Europe/Brussels"
-    assert warned == []
+    assert warned == ["fosdem-2025.schedule.xml: left out what events.yaml has no place for: feedback URL: 943 events"]
 
 
 def test_import_frab_39c3_track_and_room_feeds_have_the_source_counts(ccc):
@@ -396,20 +398,23 @@ def test_import_frab_json_edges_midnight_cancelled_links_nameless_and_a_repeated
     assert (owls.date, owls.start, owls.end_date, owls.end) == (
         dt.date(2025, 10, 25), dt.time(23, 30), dt.date(2025, 10, 26), dt.time(0, 30))
     assert [speaker.name for speaker in owls.speakers] == ["Ada Lovelace"]
-    assert [(link.title, link.url) for link in owls.links] == [
-        ("Owls", "https://example.org/owls"), ("Slides", "https://example.org/media/owls.pdf")]
+    assert [(link.title, link.url) for link in owls.links] == [("Owls", "https://example.org/owls")]
+    # A relative attachment lives where the talk was submitted (origin_url), not at base_url.
+    assert owls.slides == ("https://cfp.example.org/media/owls.pdf",)
+    assert (owls.id, owls.guid, owls.language, owls.label) == (
+        "edgecamp-1", "5d6c3f8e-1111-4c5a-9a51-000000000001", "en", None)
     assert owls.abstract == "Till after midnight.\n\nBring a torch.\n\nAnd a friend."
     # 02:15 happens twice that night; the second one is written in UTC so no client takes the first.
-    assert (twice.id, twice.timezone, twice.start, twice.end, twice.kind, twice.url) == (
-        "edge-camp-twice-2-15", "UTC", dt.time(1, 15), dt.time(1, 45), Kind.WORKSHOP, None)
+    assert (twice.id, twice.timezone, twice.start, twice.end, twice.kind, twice.label, twice.url) == (
+        "edgecamp-3", "UTC", dt.time(1, 15), dt.time(1, 45), Kind.WORKSHOP, "Workshop 50 Minutes", None)
     assert twice.abstract == "When the clocks go back\n\nAn extra hour.\n\nSee the notes (https://example.org/dst)."
     assert (dawn.title, dawn.status, dawn.kind) == ("Dawn Patrol", Status.CANCELLED, Kind.TALK)
-    assert (apocalypse.id, apocalypse.status, apocalypse.kind) == (
-        "edgecamp-1-night-owls-4", Status.CONFIRMED, Kind.LIGHTNING_TALK)
+    assert (apocalypse.id, apocalypse.status, apocalypse.kind) == ("edgecamp-4", Status.CONFIRMED, Kind.LIGHTNING_TALK)
     assert warned == [
         "edge.json: left out 2 links that are not an http or https URL, such as 'mailto:owls@example.org'",
         "edge.json: left out 1 event URL that is not an http or https URL, such as 'javascript:alert(1)'",
         "edge.json: left out 1 person without a name",
+        "edge.json: left out what events.yaml has no place for: submission page (origin_url): 1 event",
     ]
     events = {str(event["SUMMARY"]): event for event in feed_events(calendar)}
     assert events["The Hour That Happens Twice"].start == dt.datetime(2025, 10, 26, 1, 15, tzinfo=UTC)
@@ -428,7 +433,8 @@ def test_import_frab_xml_edges_html_midnight_and_a_start_without_date():
         dt.date(2025, 2, 2), dt.time(0, 20), ["Linus Torvalds"])
     assert midnight.abstract == (
         "First paragraph with a link (https://example.org/x).\n\n- one\n- two\n\nCaf\u00e9 & more.")
-    assert [link.title for link in midnight.links] == ["Repository", "Slides"]
+    assert [link.title for link in midnight.links] == ["Repository"]
+    assert midnight.slides == ("https://edgedem.example.org/slides.pdf",)
     # No <date>: the day's date and <start>, and 00:30 is before day_change, so the next morning.
     assert (after.title, after.status, after.kind, after.date, after.start) == (
         "After Midnight", Status.CANCELLED, Kind.LIGHTNING_TALK, dt.date(2025, 2, 2), dt.time(0, 30))
@@ -438,7 +444,7 @@ def test_import_frab_xml_edges_html_midnight_and_a_start_without_date():
     ]
 
 
-def test_import_frab_without_time_zone_writes_utc_with_a_warning():
+def test_import_frab_without_time_zone_but_with_offsets_writes_exact_utc_with_a_warning():
     document = json.loads((IMPORT / "edge.schedule.json").read_bytes())
     del document["schedule"]["conference"]["time_zone_name"]
 
@@ -448,7 +454,8 @@ def test_import_frab_without_time_zone_writes_utc_with_a_warning():
     owls = calendar.events[0]
     assert (calendar.timezone, owls.date, owls.start, owls.end) == ("UTC", dt.date(2025, 10, 25), dt.time(21, 30),
                                                                      dt.time(22, 30))
-    assert warned[0] == "edge.json: the schedule names no time_zone_name; the events are written in UTC"
+    assert warned[0] == ("edge.json: the schedule names no time zone, but every time carries its UTC offset: the "
+                         "events are written in UTC, exact (pass --timezone to show the conference's own zone)")
 
 
 def test_import_frab_detects_the_format_by_content():

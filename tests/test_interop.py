@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import icalendar
@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 
 from calfeed import Calendar, load_calendar
 from calfeed.export import write_site
+from calfeed.compact import ABSTRACT_LIMITS, compact_description
 from calfeed.ics import describe
 from calfeed.lint import lint
 from calfeed.site import build_site
@@ -89,6 +90,13 @@ SCHEDULES = {
         _e("day2", "2025-02-02", "09:00", "17:00", track="Social", location="Room B"),
         _e("cancelled", "2025-02-02", "12:00", "13:00", status="cancelled"),
     ]),
+    # Backslash sequences are text, not escapes (icalendar alone writes "\\N" as a line break).
+    "backslashes": _calendar("Back\\slashes", "Europe/Berlin", [
+        _e("em-dash", "2024-07-01", "10:00", "11:00", title='Print "\\N{EM DASH}"', location="C:\\Net\\Rooms",
+           track="\\N, \\n; \\\\"),
+        _e("escapes", "2024-07-01", "11:00", "12:00", title="\\n \\\\ \\, \\; \\N\\", location="\\,\\;",
+           abstract="Line\\Nnot a line\nline \\N{x}", speakers=["\\N. Name"]),
+    ]),
 }
 
 
@@ -98,6 +106,10 @@ class Expected:
     end: str
     summary: str
     description: str
+    location: str | None
+    categories: tuple[str, ...]
+    #: DESCRIPTION in the compact feeds (``*.compact.ics``), which are far under Google's limit here.
+    compact: str = field(default="", compare=False)
 
 
 def _utc(value: dt.datetime) -> str:
@@ -110,7 +122,9 @@ def publish(calendar: Calendar, out: Path) -> tuple[list[Path], dict[str, Expect
     expected = {}
     for slot in site.compiled.slots:
         summary = ("[CANCELLED] " if slot.event.status.value == "cancelled" else "") + slot.event.title
-        expected[slot.uid] = Expected(_utc(slot.start), _utc(slot.end), summary, describe(slot))
+        categories = (slot.event.kind.label, *([slot.event.track] if slot.event.track else []))
+        expected[slot.uid] = Expected(_utc(slot.start), _utc(slot.end), summary, describe(slot), slot.location, categories,
+                                      compact_description(slot, ABSTRACT_LIMITS[0], calendar.url))
     return sorted(out.rglob("*.ics")), expected
 
 
@@ -138,7 +152,10 @@ def parser_problems(result: dict, expected: dict[str, Expected], parser: str) ->
             if meant is None:
                 problems.append(f"{path}: {parser}: unknown UID {event['uid']}")
                 continue
-            got = Expected(event["start_utc"], event["end_utc"], event["summary"], event["description"])
+            got = Expected(event["start_utc"], event["end_utc"], event["summary"], event["description"], event["location"],
+                           tuple(event["categories"]))
+            if str(path).endswith(".compact.ics"):
+                meant = replace(meant, description=meant.compact)
             if event.get("floating"):
                 problems.append(f"{path}: {parser}: {event['uid']} read as floating time")
             if got != meant:
@@ -228,3 +245,12 @@ def test_interop_property_round_trip_through_every_parser(tmp_path_factory, cale
     require_tools()
     paths, expected = publish(calendar, tmp_path_factory.mktemp("prop"))
     assert suite_problems([path for path in paths if path.parent.name != "kinds"], expected) == []
+
+
+def test_issue_11_backslash_text_reads_back_in_every_parser(tmp_path):
+    # "\N" in a title or room was written as an escaped line break; every parser must read the text as typed.
+    require_tools()
+    paths, expected = publish(SCHEDULES["backslashes"], tmp_path)
+    assert expected["em-dash@test.example.org"].summary == 'Print "\\N{EM DASH}"'
+    assert expected["em-dash@test.example.org"].location == "C:\\Net\\Rooms"
+    assert suite_problems(paths, expected) == []

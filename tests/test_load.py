@@ -28,22 +28,6 @@ def problems(path: Path) -> list[str]:
     return info.value.report().splitlines()
 
 
-def test_load_yaml_syntax_error(write_events):
-    path = write_events(HEAD + "  - id: a\n    title: [unclosed\n    start: '09:00'\n")
-    assert problems(path) == [
-        at(path, ": '09:00'") + ": YAML syntax error: did not find expected ',' or ']' "
-        "(while parsing a flow sequence that began at line 7, column 12)"
-    ]
-
-
-def test_load_yaml_indentation_error_points_at_the_line(write_events):
-    path = write_events(HEAD + "  - id: a\n    title: x\n   start: '09:00'\n")
-    assert problems(path) == [
-        at(path, "start") + ": YAML syntax error: did not find expected '-' indicator "
-        "(while parsing a block collection that began at line 6, column 3)"
-    ]
-
-
 def test_load_wrong_type(write_events):
     path = write_events(HEAD + "  - id: a\n    title: [a, b]\n    start: '09:00'\n    end: '10:00'\n")
     assert problems(path) == [f"{path}:7:12: events[0].title: expected text, got ['a', 'b']"]

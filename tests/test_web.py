@@ -136,7 +136,8 @@ def test_reload_unreadable_state_keeps_last_good(client: FlaskClient, events_fil
     state.unlink()
 
     assert report["status"] == "stale"
-    assert len(report["problems"]) == 1 and str(state) in report["problems"][0]["text"]
+    assert len(report["problems"]) == 1 and report["problems"][0]["text"].startswith("events.state.yaml:")
+    assert str(state.parent) not in json.dumps(report)  # the file by name: /healthz is public
     assert served == good
     assert health(client)["status"] == "ok"
 
@@ -153,21 +154,27 @@ def test_page_with_base_url_equals_exported_page(make_app: Callable[..., Flask],
         assert response.headers["Content-Type"] == exported[path].content_type
 
 
-def test_issue_14_details_without_base_url_use_request_url(client: FlaskClient, events_file: Path) -> None:
-    response = client.get("/details/gainaru.json", base_url="https://talks.example.net/")
-    expected = render_pages(load_site(events_file), base_url="https://talks.example.net/")["details/gainaru.json"]
-
-    assert (response.status_code, response.headers["Content-Type"]) == (200, "application/json")
-    assert response.data == expected
-    assert "https%3A%2F%2Ftalks.example.net%2Fevents%2Fgainaru.ics" in response.get_json()["google"]
+def test_issue_14_details_without_base_url_depend_on_no_host(client: FlaskClient, events_file: Path) -> None:
+    # Like the page: rendered once per build with no absolute link of the site's own, whatever the Host says.
+    expected = render_pages(load_site(events_file), base_url=None)
+    for path in ("details/gainaru.json", "search.json"):
+        response = client.get("/" + path, base_url="https://talks.example.net/")
+        assert (response.status_code, response.headers["Content-Type"]) == (200, "application/json")
+        assert response.data == expected[path]
+        assert b"talks.example.net" not in response.data
+    details = client.get("/details/gainaru.json", base_url="https://other.example.com/").get_json()
+    assert details["google"].startswith("https://calendar.google.com/calendar/render?action=TEMPLATE&")
+    assert details["ics"] == "events/gainaru.ics"
+    assert "example" not in details["google"] + details["outlook"] + details["office"]
     assert client.get("/details/nobody.json").status_code == 404
 
 
-def test_page_without_base_url_uses_request_url(client: FlaskClient, events_file: Path) -> None:
+def test_page_without_base_url_depends_on_no_host(client: FlaskClient, events_file: Path) -> None:
     response = client.get("/", base_url="https://talks.example.net/")
 
-    assert response.data == render_page(load_site(events_file), base_url="https://talks.example.net/")
-    assert b"webcal://talks.example.net/calendar.ics" in response.data
+    assert response.data == render_page(load_site(events_file), base_url=None)
+    assert b"talks.example.net" not in response.data
+    assert b'href="subscribe/webcal"' in response.data
 
 
 def test_static_files_served_as_exported(client: FlaskClient) -> None:
@@ -574,7 +581,7 @@ def test_reload_invalid_keeps_last_good(client: FlaskClient, events_file: Path) 
     assert [(problem["path"], problem["line"], problem["column"]) for problem in report["problems"]] == [
         ("events[0].kind", line, 11)
     ]
-    assert report["problems"][0]["text"].startswith(f"{events_file}:{line}:11: events[0].kind: ")
+    assert report["problems"][0]["text"].startswith(f"events.yaml:{line}:11: events[0].kind: ")
 
     rewrite(events_file, text)
 
@@ -632,8 +639,9 @@ def test_healthz_ok_report(client: FlaskClient, events_file: Path) -> None:
 # -- the page ---------------------------------------------------------------------------------
 
 
-def test_page_every_event_and_subscribe_links(client: FlaskClient, events_file: Path) -> None:
-    response = client.get("/", base_url="https://want.example.org/")
+def test_page_every_event_and_subscribe_links(make_app: Callable[..., Flask], events_file: Path) -> None:
+    client = make_app(BASE_URL="https://want.example.org/").test_client()
+    response = client.get("/")
     page = response.get_data(as_text=True)
 
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
@@ -643,7 +651,9 @@ def test_page_every_event_and_subscribe_links(client: FlaskClient, events_file: 
         details = client.get(f"/details/{slot.id}.json").get_json()
         assert client.get("/" + details["ics"]).headers["Content-Disposition"] == f'attachment; filename="{slot.id}.ics"'
     assert 'href="webcal://want.example.org/calendar.ics"' in page
-    assert "render?cid=webcal%3A%2F%2Fwant.example.org%2Fcalendar.ics" in page
+    # The https URL in cid (docs/clients.md), and Google's "add by URL" page beside it.
+    assert "render?cid=https%3A%2F%2Fwant.example.org%2Fcalendar.ics" in page
+    assert 'href="https://calendar.google.com/calendar/u/0/r/settings/addbyurl"' in page
     outlook = "outlook.live.com/calendar/0/addfromweb?url=https%3A%2F%2Fwant.example.org%2Fcalendar.ics"
     assert outlook + "&amp;name=WANT%40NeurIPS" in page
     assert "outlook.office.com/calendar/0/addfromweb?url=https%3A%2F%2Fwant.example.org%2Fcalendar.ics" in page
@@ -662,26 +672,31 @@ def test_page_times_zone_and_streamed(client: FlaskClient) -> None:
     assert "Online: Gather Town" in page
 
 
-def test_page_one_off_links_utc(client: FlaskClient) -> None:
-    page = client.get("/", base_url="https://want.example.org/").get_data(as_text=True)
-    details = client.get("/details/gainaru.json", base_url="https://want.example.org/").get_json()
+def test_page_one_off_links_utc(make_app: Callable[..., Flask]) -> None:
+    client = make_app(BASE_URL="https://want.example.org/").test_client()
+    page = client.get("/").get_data(as_text=True)
+    details = client.get("/details/gainaru.json").get_json()
 
     google = "https://calendar.google.com/calendar/render?action=TEMPLATE&text=A%20data-centric%20view"
     assert details["google"].startswith(google)
     assert "dates=20231216T150000Z%2F20231216T153000Z" in details["google"]
     assert "startdt=2023-12-16T15%3A00%3A00Z&enddt=2023-12-16T15%3A30%3A00Z" in details["outlook"]
+    assert details["outlook"].startswith("https://outlook.live.com/calendar/0/deeplink/compose?")
+    assert details["office"].startswith("https://outlook.office.com/calendar/0/deeplink/compose?")
+    assert "startdt=2023-12-16T15%3A00%3A00Z&enddt=2023-12-16T15%3A30%3A00Z" in details["office"]
     assert "https%3A%2F%2Fwant.example.org%2Fevents%2Fgainaru.ics" in details["google"]
     assert "one-off copy" in page
 
 
-def test_page_proxy_fix_base_url(make_app: Callable[..., Flask]) -> None:
+def test_page_proxy_fix_subscribe_redirect(make_app: Callable[..., Flask]) -> None:
     client = make_app(PROXY_FIX=True).test_client()
     headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "cal.example.org", "X-Forwarded-Prefix": "/want"}
 
     page = client.get("/", headers=headers).get_data(as_text=True)
+    webcal = client.get("/subscribe/webcal", headers=headers)
 
-    assert 'value="https://cal.example.org/want/calendar.ics"' in page
-    assert 'href="webcal://cal.example.org/want/calendar.ics"' in page
+    assert 'value="calendar.ics"' in page and "cal.example.org" not in page
+    assert (webcal.status_code, webcal.headers["Location"]) == (302, "webcal://cal.example.org/want/calendar.ics")
 
 
 def test_page_forwarded_headers_ignored_without_proxy_fix(client: FlaskClient) -> None:

@@ -45,7 +45,7 @@ class LossyImport(UserWarning):
 
 
 # The importers need ScheduleImportError and LossyImport, so they are imported after them.
-from .frab import import_frab  # noqa: E402
+from .frab import import_frab, published_ids  # noqa: E402
 from .markdown import decode_page, import_markdown, parse_overlay  # noqa: E402
 
 __all__ = [
@@ -56,4 +56,5 @@ __all__ = [
     "import_frab",
     "import_markdown",
     "parse_overlay",
+    "published_ids",
 ]

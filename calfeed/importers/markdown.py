@@ -5,6 +5,11 @@ livestream and the links; every table row whose first cell is a time range
 ``HH:MM - HH:MM`` is one event; rows whose time range lies inside the row above
 are the talks of that session. What the page does not say comes from the options
 and from an overlay (see ``docs/importing.md``).
+
+Pages come from elsewhere, so every pattern here runs in time linear in the page: no
+quantifier can rescan what another one already passed (possessive quantifiers, classes
+that stop at the next delimiter), and what one regular expression cannot do so is done
+with ``str.find``.
 """
 
 from __future__ import annotations
@@ -15,20 +20,18 @@ import html
 import re
 import unicodedata
 import warnings
-import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
 
 import ftfy
 import yaml
 
+from ..load import _TooBig as YAMLTooBig  # the bound's own error: a refused alias bomb
 from ..load import parse_yaml
 from ..model import Calendar, Event, Kind
 from . import ScheduleImportError, ImportProblem, LossyImport
-from .output import IdMaker, is_web_url, slug, to_events_yaml
+from .output import IdMaker, in_range, is_web_url, slug, to_events_yaml, uid_domain, zone_named
 from .text import html_to_text
 
 #: The marker for a streamed row, and for a row whose online attendees meet elsewhere (Gather Town).
@@ -36,15 +39,21 @@ STREAMED, ONLINE = "\U0001f3a5", "\U0001f3f0"
 
 _CLOCK = r"(\d{1,2})[:.h](\d{2})\s*([ap])?\.?m?\.?"
 _RANGE = re.compile(rf"{_CLOCK}\s*(?:-|\u2013|\u2014|to)\s*{_CLOCK}", re.I)
-_LINK = re.compile(r"(?<![!\\])\[((?:[^\]\\]|\\.)*)\]\(\s*<?([^()\s<>]+(?:\([^()\s]*\))?)>?(?:\s+\"[^\"]*\")?\s*\)")
-_BOLD = re.compile(r"(?<!\\)\*\*(.+?)(?<!\\)\*\*|(?<![\w\\])__(.+?)__(?!\w)")
-_ITALIC = re.compile(
-    r"(?<![*\w\\])\*(?![*\s])(.+?)(?<![*\s\\])\*(?![*\w])|(?<![\w\\])_(?![_\s])(.+?)(?<![_\s\\])_(?!\w)"
+# Link text stops at the next '[' (no nested brackets), so no two tries scan the same text.
+_LINK = re.compile(
+    r"(?<![!\\])\[((?:[^\[\]\\]|\\.)*+)\]\(\s*+<?([^()\s<>]++(?:\([^()\s]*+\))?)>?\s*+(?:\"[^\"]*+\"\s*+)?\)"
 )
-_DETAILS = re.compile(r"<details\b[^>]*>(.*?)(?:</details\s*>|$)", re.S | re.I)
+# Bold and italic text stop at the next delimiter of their kind (an underscore inside a word aside).
+_BOLD = re.compile(
+    r"(?<!\\)\*\*((?:[^*\\\n]|\\.|\*(?!\*))+?)(?<!\\)\*\*|(?<![\w\\])__((?:[^_\\\n]|\\.|_(?!_))+?)__(?!\w)"
+)
+_ITALIC = re.compile(
+    r"(?<![*\w\\])\*(?![*\s])((?:[^*\\\n]|\\.)+?)(?<![*\s\\])\*(?![*\w])"
+    r"|(?<![\w\\])_(?![_\s])((?:[^_\\\n]|\\.|(?<=\w)_(?=\w))+?)(?<![_\s\\])_(?!\w)"
+)
 _HIDDEN = re.compile(r"<!--.*?(?:-->|\Z)|<(style|script)\b.*?(?:</\1\s*>|\Z)", re.S | re.I)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.S)
-_SEPARATOR = re.compile(r"\s*\|?[\s:|-]*-[\s:|-]*")
+_SEPARATOR_CHARACTERS = re.compile(r"[\s:|-]*+")
 # UTF-8 emoji read as Mac Roman: the lead byte F0 became U+F8FF (the Apple logo),
 # which ftfy does not count as mojibake on its own, so these runs are repaired here.
 _MAC_ROMAN_RUN = re.compile("\uf8ff[\u0080-\U0010ffff]{3}")
@@ -159,9 +168,9 @@ def _unescape(text: str) -> str:
 
 def _inline(markdown: str) -> str:
     """Plain text of inline Markdown/HTML: no tags, no emphasis, entities decoded, one space between words."""
-    text = re.sub(r"\{::?[^}]*\}", " ", markdown)  # kramdown {::nomarkdown}, {:/}, {: .class}
+    text = re.sub(r"\{::?[^{}]*+\}", " ", markdown)  # kramdown {::nomarkdown}, {:/}, {: .class}
     text = _LINK.sub(lambda match: match.group(1), text)
-    text = re.sub(r"<[^>]*>", " ", text)
+    text = re.sub(r"<[^<>]*+>", " ", text)
     text = re.sub(r"(?<!\\)(\*\*|__|(?<![\w*])\*(?![\s*]))", "", text)
     text = html.unescape(_unescape(text))
     text = "".join(char for char in text if not _is_symbol(char))
@@ -216,22 +225,64 @@ def _speakers(markdown: str) -> list[str | dict[str, str]]:
     speakers: list[str | dict[str, str]] = []
     for part in re.split(r"[,;\u00b7]|\s+and\s+|\s+&\s+", _inline(markdown)):
         name = part.strip()
-        affiliation = re.fullmatch(r"(.+?)\s*\((.+)\)", name)
-        if affiliation:
-            speakers.append({"name": affiliation.group(1), "affiliation": affiliation.group(2)})
+        opening = name.find("(", 1)
+        if opening > 0 and name.endswith(")") and name[opening + 1:-1].strip():
+            # "Name (Affiliation)": the first parenthesis after the name opens the affiliation.
+            speakers.append({"name": name[:opening].rstrip(), "affiliation": name[opening + 1:-1]})
         elif name:
             speakers.append(name)
     return speakers
 
 
 def _abstract(markdown: str) -> str | None:
-    text = re.sub(r"<summary\b.*?</summary\s*>", " ", markdown, flags=re.S | re.I)
+    text = _without_summaries(markdown)
     text = _BOLD.sub(lambda match: match.group(1) or match.group(2), text)
     text = _LINK.sub(lambda match: match.group(2) if match.group(1) in ("", match.group(2))
                      else f"{match.group(1)} ({match.group(2)})", text)
     text = html_to_text(_unescape(text))
     text = re.sub(r"^(?:abstract|summary)\s*:\s*", "", text, flags=re.I)
     return text or None
+
+
+def _tag_at(lower: str, tag: str, start: int) -> int:
+    """Where the next ``<tag`` (a whole tag name) starts in ``lower`` from ``start``, or -1."""
+    index = lower.find(tag, start)
+    while index >= 0 and lower[index + len(tag): index + len(tag) + 1].isalnum():
+        index = lower.find(tag, index + 1)
+    return index
+
+
+def _without_summaries(markdown: str) -> str:
+    """The text without ``<summary>…</summary>`` blocks (an unclosed one stays)."""
+    lower, parts, position = markdown.lower(), [], 0
+    while (start := _tag_at(lower, "<summary", position)) >= 0:
+        close = lower.find("</summary", start)
+        end = lower.find(">", close) if close >= 0 else -1
+        if end < 0:
+            break
+        parts += [markdown[position:start], " "]
+        position = end + 1
+    return "".join(parts) + markdown[position:]
+
+
+def _split_details(content: str) -> tuple[list[str], str]:
+    """(the inside of every ``<details>`` block, the content without them); an unclosed one runs to the end."""
+    lower, inside, rest, position = content.lower(), [], [], 0
+    while (start := _tag_at(lower, "<details", position)) >= 0:
+        opened = lower.find(">", start)
+        if opened < 0:
+            break
+        close = lower.find("</details", opened)
+        end = lower.find(">", close) if close >= 0 else -1
+        inside.append(content[opened + 1: close if end >= 0 else len(content)])
+        rest += [content[position:start], " "]
+        position = end + 1 if end >= 0 else len(content)
+    return inside, "".join(rest) + content[position:]
+
+
+def _is_separator(line: str) -> bool:
+    """A table's header separator: ``|---|:--:|``."""
+    return "-" in line and _SEPARATOR_CHARACTERS.fullmatch(line) is not None
 
 
 def _kind(label: str) -> Kind:
@@ -244,8 +295,8 @@ def _kind(label: str) -> Kind:
 
 def _read_row(line: int, times: tuple[int, int], content: str, source: str) -> _Row | ImportProblem:
     """One event from the content of a row (everything after the time range)."""
-    abstracts = [found for found in (_abstract(part) for part in _DETAILS.findall(content)) if found]
-    rest = _DETAILS.sub(" ", content)
+    details, rest = _split_details(content)
+    abstracts = [found for found in (_abstract(part) for part in details) if found]
     title_markdown = None
     if match := _BOLD.search(rest):
         title_markdown = match.group(1) or match.group(2)
@@ -296,9 +347,9 @@ def _contains(outer: _Row, inner: _Row) -> bool:
 def _read_table(page: _Page, block: list[tuple[int, str]], source: str) -> None:
     """Add the rows of one Markdown table to ``page``; a table without a time range is not a schedule."""
     header = None
-    if len(block) >= 2 and _SEPARATOR.fullmatch(block[1][1]):
+    if len(block) >= 2 and _is_separator(block[1][1]):
         header, block = block[0], block[2:]
-    rows = [(number, _cells(line)) for number, line in block if not _SEPARATOR.fullmatch(line)]
+    rows = [(number, _cells(line)) for number, line in block if not _is_separator(line)]
     ranges = [_time_range(cells[0]) for _, cells in rows]
     if not any(isinstance(found, tuple) for found in ranges):
         return
@@ -335,8 +386,10 @@ def _read_page(text: str, source: str) -> _Page:
     front_matter: dict[str, Any] = {}
     if match := _FRONT_MATTER.match(text):
         try:
-            loaded = yaml.safe_load(match.group(1) or "")
-        except yaml.YAMLError:
+            # The reader of events.yaml: no alias expands past a bound ("billion laughs").
+            loaded = parse_yaml(match.group(1) or "")
+        except (yaml.YAMLError, YAMLTooBig) as err:
+            warnings.warn(LossyImport(f"{source}: the front matter was not read: {err}"), stacklevel=4)
             loaded = None
         front_matter = loaded if isinstance(loaded, dict) else {}
         text = _blank(match) + text[match.end():]
@@ -372,21 +425,26 @@ def _dates(page: _Page) -> list[tuple[int, dt.date, bool]]:
     return found
 
 
-@cache
-def _zones_by_city() -> dict[str, list[str]]:
-    cities: dict[str, list[str]] = {}
-    for zone in sorted(zoneinfo.available_timezones()):
-        if "/" in zone and not zone.startswith(("Etc/", "SystemV/", "posix/", "right/", "US/")):
-            cities.setdefault(zone.rsplit("/", 1)[1].replace("_", " ").casefold(), []).append(zone)
-    return cities
-
-
-def _zone(hint: str) -> str | None:
-    """The IANA zone a table header names: ``Europe/Berlin``, ``UTC`` or a city such as ``Berlin``."""
-    if hint in zoneinfo.available_timezones() and ("/" in hint or hint == "UTC"):
-        return hint
-    zones = _zones_by_city().get(hint.casefold(), [])
-    return zones[0] if len(zones) == 1 else None
+def _named_zones(intro: str) -> list[tuple[str, str]]:
+    """(place, zone) for each place the intro puts an event "in" that is the city of exactly one zone."""
+    found: dict[str, str] = {}
+    for line in intro.split("\n"):
+        words = _inline(line).replace(",", " , ").split()
+        for index, word in enumerate(words[:-1]):
+            if word.casefold() not in ("in", "at"):
+                continue
+            place = []
+            for following in words[index + 1: index + 4]:
+                if not following[:1].isupper():
+                    break
+                place.append(following.strip(".;:!?"))
+            while place:
+                zone = zone_named(" ".join(place))
+                if zone is not None:
+                    found.setdefault(zone, " ".join(place))
+                    break
+                place.pop()
+    return [(place, zone) for zone, place in found.items()]
 
 
 def _intro(page: _Page) -> str:
@@ -398,9 +456,7 @@ def _calendar_from_page(page: _Page) -> tuple[dict[str, Any], str]:
     """The calendar keys the page gives, and the name of the online venue its legend gives."""
     intro = _intro(page)
     calendar: dict[str, Any] = {}
-    heading = re.search(r"^#\s+(.+?)\s*#*\s*$", intro, re.M)
-    name = _inline(heading.group(1)) if heading else str(page.front_matter.get("title") or "").strip()
-    calendar["name"] = name or "Schedule"
+    calendar["name"] = _name(page, intro)
     stream: str | None = None
     links: list[dict[str, str]] = []
     for match in _LINK.finditer(intro):
@@ -419,8 +475,60 @@ def _calendar_from_page(page: _Page) -> tuple[dict[str, Any], str]:
         calendar["stream_url"] = stream
     if links:
         calendar["links"] = links
-    legend = re.search(rf"((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)\s*{ONLINE}", intro)
-    return calendar, legend.group(1) if legend else "online"
+    return calendar, _legend(intro) or "online"
+
+
+#: Titles that say what the page is, not what the event is called.
+_GENERIC_TITLES = frozenset({"schedule", "program", "programme", "agenda", "timetable", "home", "index"})
+#: Small words that may join the capitalised words of an event's name ("Workshop on ... Training").
+_JOINERS = frozenset({"on", "of", "for", "and", "the", "in", "to", "&", "de", "du", "des", "la", "le", "der", "die",
+                      "und", "für"})
+
+
+def _heading(intro: str) -> str | None:
+    """The text of the first ``# Heading`` line."""
+    for line in intro.split("\n"):
+        if line.startswith("#") and line[1:2] in (" ", "\t"):
+            text = line[1:].strip().rstrip("#").rstrip()
+            if text:
+                return _inline(text)
+    return None
+
+
+def _named_event(intro: str) -> str | None:
+    """An event's name as pages introduce it: capitalised words and their acronym, ``Workshop on X (WANT)``."""
+    for line in intro.split("\n"):
+        for match in re.finditer(r"\(([A-Z][A-Za-z0-9&@+.-]{1,15}+)\)", line):
+            words = _inline(line[: match.start()]).split()
+            taken: list[str] = []
+            while words and (words[-1][:1].isupper() or words[-1].casefold() in _JOINERS):
+                taken.insert(0, words.pop())
+            while taken and not taken[0][:1].isupper():
+                taken.pop(0)
+            if sum(word[:1].isupper() for word in taken) >= 2:
+                return f"{' '.join(taken)} ({match.group(1)})"
+    return None
+
+
+def _name(page: _Page, intro: str) -> str:
+    """The calendar's name: the page's heading, else the event it introduces, else its title."""
+    title = str(page.front_matter.get("title") or "").strip()
+    if title.casefold() in _GENERIC_TITLES:
+        title = ""
+    return _heading(intro) or _named_event(intro) or _inline(title) or "Schedule"
+
+
+def _legend(intro: str) -> str | None:
+    """The capitalised words right before the online marker: ``networking in Gather Town 🏰``."""
+    index = intro.find(ONLINE)
+    if index < 0:
+        return None
+    line = intro[: index].rsplit("\n", 1)[-1]
+    words = line.split()
+    taken: list[str] = []
+    while words and re.fullmatch(r"[A-Z][\w.-]*+", words[-1]):
+        taken.insert(0, words.pop())
+    return " ".join(taken) or None
 
 
 def _overlay_problems(overlay: Mapping[str, Any]) -> list[ImportProblem]:
@@ -434,6 +542,7 @@ def _overlay_problems(overlay: Mapping[str, Any]) -> list[ImportProblem]:
     for key in overlay:
         if key != "events" and key not in _CALENDAR_KEYS:
             problems.append(unknown(key, (*_CALENDAR_KEYS, "events"), ""))
+    problems += _value_problems(overlay, "overlay")
     events = overlay.get("events") or {}
     if not isinstance(events, Mapping):
         return [*problems, ImportProblem(
@@ -444,7 +553,42 @@ def _overlay_problems(overlay: Mapping[str, Any]) -> list[ImportProblem]:
                                           path=f"overlay.events[{key!r}]"))
             continue
         problems += [unknown(name, _EVENT_KEYS, f".events[{key!r}]") for name in value if name not in _EVENT_KEYS]
+        problems += _value_problems(value, f"overlay.events[{key!r}]")
     return problems
+
+
+def _value_problems(values: Mapping[str, Any], where: str) -> list[ImportProblem]:
+    """The overlay values the importer itself reads (to merge links, derive the domain, place dates) of a wrong type.
+
+    Everything else is checked with the whole imported file by calfeed's loader.
+    """
+    problems = []
+    for key in ("url", "domain", "id", "timezone"):
+        value = values.get(key)
+        if value is not None and not isinstance(value, str):
+            problems.append(ImportProblem(f"expected text, got {_shown(value)}", path=f"{where}.{key}"))
+    if isinstance(values.get("url"), str) and values.get("domain") is None and uid_domain(values["url"]) is None:
+        problems.append(ImportProblem(f"{_shown(values['url'])} is not an http(s) URL with a host name, and the "
+                                      "UIDs need its domain", path=f"{where}.url"))
+    links = values.get("links")
+    if links is not None and not isinstance(links, list):
+        problems.append(ImportProblem(f"expected a list of {{title, url}}, got {_shown(links)}", path=f"{where}.links"))
+    for index, link in enumerate(links if isinstance(links, list) else []):
+        if not isinstance(link, Mapping):
+            problems.append(ImportProblem(f"expected {{title, url}}, got {_shown(link)}", path=f"{where}.links[{index}]"))
+        elif not isinstance(link.get("url"), str):
+            problems.append(ImportProblem(f"expected a URL, got {_shown(link.get('url'))}",
+                                          path=f"{where}.links[{index}].url"))
+    if "date" in values and values["date"] is not None and _as_date(values["date"]) is None:
+        problems.append(ImportProblem(f"{_shown(values['date'])} is not a date; write it as YYYY-MM-DD",
+                                      path=f"{where}.date"))
+    return problems
+
+
+def _shown(value: Any) -> str:
+    """``repr`` of a value for a message, cut when it is long."""
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:60]}… ({len(text):,} characters)"
 
 
 def _merge(data: dict[str, Any], changes: Mapping[str, Any]) -> None:
@@ -456,8 +600,9 @@ def _merge(data: dict[str, Any], changes: Mapping[str, Any]) -> None:
             links = [dict(link) for link in data["links"]]
             by_url = {link["url"]: link for link in links}
             for item in value:
-                if isinstance(item, Mapping) and item.get("url") in by_url:
-                    by_url[item["url"]].update(item)
+                url = item.get("url") if isinstance(item, Mapping) else None
+                if isinstance(url, str) and url in by_url:
+                    by_url[url].update(item)
                 else:
                     links.append(item)
             data["links"] = links
@@ -504,11 +649,11 @@ def _event(row: _Row, ids: IdMaker, changes: Mapping[int, Mapping[str, Any]], on
     if isinstance(given.get("id"), str):
         ident = given["id"]
     else:
-        title = re.sub(r"\([^)]*\)", " ", row.title)
+        title = re.sub(r"\([^()]*+\)", " ", row.title)
         head, colon, _ = title.partition(":")
         if colon and 1 <= len(head.split()) <= 3:
             title = head  # "MatFormer: Nested Transformer ..." -> matformer
-        candidates = [slug(title, limit=40)]
+        candidates = [_short_id(title)]
         if row.bold_title and 1 <= len(row.speakers) <= 2:
             names = [speaker if isinstance(speaker, str) else speaker["name"] for speaker in row.speakers]
             candidates.insert(0, "-".join(slug(_surname(name)) for name in names))
@@ -536,6 +681,27 @@ def _event(row: _Row, ids: IdMaker, changes: Mapping[int, Mapping[str, Any]], on
     if row.talks:
         event["talks"] = [_event(talk, ids, changes, online, day) for talk in row.talks]
     return event
+
+
+#: Words an id can do without: "Training and inference of large language models" -> training-inference-large-language-models.
+_STOPWORDS = frozenset({"a", "an", "and", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to",
+                        "using", "via", "with", "|", "&", "-"})
+#: An id made from a title keeps at most this many words and characters, and never cuts a word.
+_ID_WORDS, _ID_LENGTH = 5, 40
+
+
+def _short_id(title: str) -> str:
+    """A short, readable id from a title: its first few words that say something, whole words only."""
+    words = [word for word in title.split() if word.casefold() not in _STOPWORDS] or title.split()
+    taken: list[str] = []
+    for word in words:
+        piece = slug(word)
+        if not piece:
+            continue
+        if taken and (len(taken) == _ID_WORDS or len("-".join([*taken, piece])) > _ID_LENGTH):
+            break
+        taken.append(piece)
+    return slug("-".join(taken), limit=_ID_LENGTH)
 
 
 def _surname(name: str) -> str:
@@ -566,11 +732,15 @@ def _page_date(page: _Page, problems: list[ImportProblem]) -> dt.date | None:
 
 def _page_zone(page: _Page, problems: list[ImportProblem]) -> str | None:
     """The time zone the tables' headers name (``Time (Berlin)``), or a problem saying what to pass."""
-    zones = {_zone(hint) for _, hint in page.zone_hints}
+    zones = {zone_named(hint) for _, hint in page.zone_hints}
     if len(zones) == 1 and None not in zones:
         return zones.pop()
-    how = "pass one with --timezone (timezone= in Python), such as Europe/Berlin, or set timezone: in the overlay"
-    unresolved = [(number, hint) for number, hint in page.zone_hints if _zone(hint) is None]
+    # An example only from a place the page itself names; never a zone from elsewhere.
+    named = _named_zones(_intro(page))
+    example = f", such as {named[0][1]} (the page names {named[0][0]})" if len(named) == 1 else ""
+    how = (f"pass the IANA name of the zone with --timezone (timezone= in Python){example}, "
+           "or set timezone: in the overlay")
+    unresolved = [(number, hint) for number, hint in page.zone_hints if zone_named(hint) is None]
     if unresolved:
         number, hint = unresolved[0]
         problems.append(ImportProblem(
@@ -633,7 +803,12 @@ def import_markdown(
     _merge(calendar, {key: value for key, value in overlay.items() if key != "events"})
     if url is not None:
         calendar["url"] = url
+        if not calendar.get("domain") and uid_domain(url) is None:
+            problems.append(ImportProblem(f"--url {_shown(url)} is not an http(s) URL with a host name, and the UIDs "
+                                          "need its domain"))
     day = date or calendar.get("date") or _page_date(page, problems)
+    if (found := _as_date(day)) is not None and (wrong := in_range(found)) is not None:
+        problems.append(ImportProblem(f"the schedule's date {wrong}", path="date"))
     zone = timezone or calendar.get("timezone") or _page_zone(page, problems)
     if not (calendar.get("url") or calendar.get("domain")):
         problems.append(ImportProblem(
@@ -651,9 +826,9 @@ def import_markdown(
         raise ScheduleImportError(source, sorted(problems, key=lambda problem: (problem.line == 0, problem.line)))
 
     calendar["timezone"], calendar["date"] = zone, day
-    if calendar.get("url") and not calendar.get("domain"):
-        # Written out, so the UIDs stay put if the page ever moves.
-        calendar["domain"] = urlsplit(calendar["url"]).hostname
+    if isinstance(calendar.get("url"), str) and not calendar.get("domain"):
+        # Written out, so the UIDs stay put if the page ever moves; punycode for an international name.
+        calendar["domain"] = uid_domain(calendar["url"])
     ids = IdMaker()
     ids.used.update(str(given["id"]) for given in changes.values() if isinstance(given.get("id"), str))
     events = [_event(row, ids, changes, online, _as_date(day)) for row in page.rows]
@@ -692,6 +867,10 @@ def parse_overlay(text: str, *, source: str) -> Mapping[str, Any]:
         mark = err.problem_mark or err.context_mark
         message = f"YAML syntax error: {err.problem or err}"
         raise ScheduleImportError(source, [ImportProblem(message, mark.line + 1 if mark else 0)]) from None
+    except yaml.YAMLError as err:
+        raise ScheduleImportError(source, [ImportProblem(f"YAML error: {err}", 1)]) from None
+    except YAMLTooBig as err:
+        raise ScheduleImportError(source, [ImportProblem(f"refused: {err}", 1)]) from None
     if overlay is None:
         return {}
     if not isinstance(overlay, dict):

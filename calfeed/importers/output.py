@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import encodings.idna
 import re
 import unicodedata
+import zoneinfo
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,6 +19,9 @@ from . import ScheduleImportError, ImportProblem
 
 #: The longest id the model accepts.
 MAX_ID = 80
+#: The years a schedule may fall in: beyond them a date is a typo (or an attack), and the
+#: arithmetic around it (a day later, an offset away) would leave what datetime can hold.
+YEARS = range(1900, 3000)
 
 # Scalars that a YAML 1.1 or 1.2 reader would not read back as text: quote them.
 _AMBIGUOUS = re.compile(
@@ -61,6 +68,61 @@ class IdMaker:
                 self.used.add(candidate)
                 return candidate
             number += 1
+
+
+def in_range(day: dt.date) -> str | None:
+    """A message when ``day`` lies outside :data:`YEARS`, else None."""
+    if day.year in YEARS:
+        return None
+    return f"{day.isoformat()} is not a date of a schedule: use a year from {YEARS.start} to {YEARS.stop - 1}"
+
+
+def uid_domain(url: str) -> str | None:
+    """The host of ``url`` as the UIDs carry it: lowercase ASCII, an internationalized name in punycode.
+
+    ``https://Bücher.example/`` -> ``xn--bcher-kva.example``; ``https://my_conf.example.org`` keeps its
+    underscore (host names in URLs may have one). None when the URL has no usable host.
+    """
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    if not host or host.startswith("[") or ":" in host:
+        return None
+    labels = []
+    for label in host.rstrip(".").split("."):
+        if not label:
+            return None
+        if not label.isascii():
+            try:
+                label = encodings.idna.ToASCII(unicodedata.normalize("NFC", label)).decode("ascii")
+            except UnicodeError:
+                return None
+        if len(label) > 63 or not re.fullmatch(r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?", label.lower()):
+            return None
+        labels.append(label.lower())
+    return ".".join(labels) or None
+
+
+@cache
+def _zones_by_place() -> dict[str, list[str]]:
+    places: dict[str, list[str]] = {}
+    for zone in sorted(zoneinfo.available_timezones()):
+        if "/" in zone and not zone.startswith(("Etc/", "SystemV/", "posix/", "right/", "US/")):
+            places.setdefault(zone.rsplit("/", 1)[1].replace("_", " ").casefold(), []).append(zone)
+    return places
+
+
+def zone_named(name: str) -> str | None:
+    """The IANA zone ``name`` means: ``Europe/Berlin``, ``UTC``, or a place that is the city of exactly one zone."""
+    name = " ".join(name.split())
+    if name == "UTC" or "/" in name and not name.startswith(("Etc/", "SystemV/", "posix/", "right/")):
+        try:
+            return zoneinfo.ZoneInfo(name).key
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return None
+    zones = _zones_by_place().get(name.casefold(), [])
+    return zones[0] if len(zones) == 1 else None
 
 
 def is_web_url(value: str) -> bool:
@@ -114,4 +176,4 @@ def to_events_yaml(data: dict[str, Any], *, source: str, header: str) -> str:
     return text
 
 
-__all__ = ["MAX_ID", "IdMaker", "is_web_url", "slug", "to_events_yaml"]
+__all__ = ["MAX_ID", "YEARS", "IdMaker", "in_range", "is_web_url", "slug", "to_events_yaml", "uid_domain", "zone_named"]

@@ -4,7 +4,7 @@
 "use strict";
 
 (function () {
-  var list, rows, base, calendarName, dynamic, params;
+  var list, rows, byId, base, calendarName, dynamic, params, googleLimit;
   var abstracts = null; // search.json, folded for matching; fetched on the first search
   var SEARCH = ["q"], FACETS = ["day", "track", "room", "kind"];
 
@@ -50,27 +50,126 @@
 
   // -- feeds and subscribe links ----------------------------------------------------------------
 
+  var GOOGLE = "https://calendar.google.com/calendar/render?cid=";
+
   function webcal(url) {
     return "webcal://" + url.replace(/^[a-z]+:\/\//i, "");
   }
 
-  // The one place a personal feed's URL is made.
-  function personalFeedUrl(ids, alarm) {
-    return base + "calendar.ics?events=" + ids.join(",") + (alarm ? "&alarm=" + alarm : "");
+  function absolute(url) {
+    try { return new URL(url, document.baseURI).href; } catch (error) { return url; }
   }
 
-  function setLinks(prefix, url, name) {
-    var query = "url=" + encodeURIComponent(url) + "&name=" + encodeURIComponent(name);
-    var links = {
-      webcal: webcal(url),
-      google: "https://calendar.google.com/calendar/render?cid=" + encodeURIComponent(webcal(url)),
-      outlook: "https://outlook.live.com/calendar/0/addfromweb?" + query,
-      office: "https://outlook.office.com/calendar/0/addfromweb?" + query
-    };
-    Object.keys(links).forEach(function (client) {
-      var link = $(prefix + "-" + client);
-      if (link) { link.href = links[client]; }
+  function setupSubscribe() {
+    // A page served without a base URL holds no absolute link of its own (nothing a request
+    // says reaches it): its feed URLs are relative and the subscribe buttons go through the
+    // server's subscribe/ redirects. The browser knows the page's own URL: write the links in place.
+    var input = $("feed-url");
+    if (!input || /^[a-z]+:/i.test(input.value)) { return; } // a base URL: the links are absolute already
+    ["feed-url", "google-feed-url"].forEach(function (id) { if ($(id)) { $(id).value = absolute($(id).value); } });
+    var feed = input.value, google = $("subscribe-google").getAttribute("data-feed");
+    var query = "url=" + encodeURIComponent(feed) + "&name=" + encodeURIComponent(document.title);
+    setLink("subscribe-webcal", webcal(feed), true);
+    if (google) { setLink("subscribe-google", GOOGLE + encodeURIComponent(absolute(google)), true); }
+    setLink("subscribe-outlook", "https://outlook.live.com/calendar/0/addfromweb?" + query, true);
+    setLink("subscribe-office", "https://outlook.office.com/calendar/0/addfromweb?" + query, true);
+    // Google's subscribe links of the smaller feeds name their feed: relative ones become absolute.
+    document.querySelectorAll('a[href^="' + GOOGLE + '"]').forEach(function (link) {
+      var cid = new URL(link.href).searchParams.get("cid");
+      if (cid && !/^[a-z]+:/i.test(cid)) { link.href = GOOGLE + encodeURIComponent(absolute(cid)); }
     });
+  }
+
+  function setLink(id, href, enabled) {
+    var link = $(id);
+    if (!link) { return; }
+    link.href = href;
+    if (enabled) { link.removeAttribute("aria-disabled"); } else { link.setAttribute("aria-disabled", "true"); }
+  }
+
+  // Short personal feed URLs, p/<code>.ics: the same code as calfeed/shortlink.py writes.
+  // Each event's 64-bit hash comes from its checkbox (data-hash); the width is the
+  // narrowest, from 24 bits, at which every picked event's hash is its own.
+  var ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  var MIN_WIDTH = 24;
+  var MAX_WIDTH = 64;
+
+  function encodeHashes(values, width) {
+    values = values.slice().sort(function (a, b) { return a < b ? -1 : (a > b ? 1 : 0); });
+    var count = values.length;
+    var binary = count.toString(2);
+    var bits = ["0".repeat(binary.length - 1) + binary];
+    var k = Math.max(0, width - binary.length);
+    var mask = (1n << BigInt(k)) - 1n;
+    var previous = -1n;
+    values.forEach(function (value) {
+      var gap = value - previous - 1n;
+      previous = value;
+      bits.push("1".repeat(Number(gap >> BigInt(k))) + "0" + (k ? (gap & mask).toString(2).padStart(k, "0") : ""));
+    });
+    var stream = bits.join("");
+    stream += "0".repeat((6 - stream.length % 6) % 6);
+    var code = ALPHABET.charAt(width - 16);
+    for (var i = 0; i < stream.length; i += 6) { code += ALPHABET.charAt(parseInt(stream.slice(i, i + 6), 2)); }
+    return code;
+  }
+
+  function shortCode(chosen, all) {
+    if (typeof BigInt === "undefined" || chosen.length === 0 || chosen.length > 1000) { return null; }
+    var hashes = all.map(function (hex) { return BigInt("0x" + hex); });
+    var picked = Array.from(new Set(chosen)).map(function (hex) { return BigInt("0x" + hex); });
+    for (var width = MIN_WIDTH; width <= MAX_WIDTH; width++) {
+      var shift = BigInt(MAX_WIDTH - width);
+      var counts = new Map();
+      hashes.forEach(function (hash) {
+        var key = (hash >> shift).toString(16);
+        counts.set(key, (counts.get(key) || 0) + 1);
+      });
+      var unique = picked.every(function (hash) { return counts.get((hash >> shift).toString(16)) === 1; });
+      if (unique) { return encodeHashes(picked.map(function (hash) { return hash >> shift; }), width); }
+    }
+    return null;
+  }
+  window.calfeedShortCode = shortCode;
+
+  function hashOf(row) { return row.box ? row.box.getAttribute("data-hash") : null; }
+
+  // The one place a personal feed's URL is made: p/<code>.ics from the events' hashes, or the
+  // ids in calendar.ics?events= when no code names them (an event without a hash, a shared hash).
+  function personalFeedUrl(ids, alarm) {
+    var chosen = ids.map(function (id) { return byId[id]; });
+    var hashes = chosen.every(function (row) { return row && hashOf(row); }) ? chosen.map(hashOf) : [];
+    var code = hashes.length ? shortCode(hashes, rows.map(hashOf).filter(Boolean)) : null;
+    if (code) { return base + "p/" + code + ".ics" + (alarm ? "?alarm=" + alarm : ""); }
+    return base + "calendar.ics?events=" + ids.map(encodeURIComponent).join(",") + (alarm ? "&alarm=" + alarm : "");
+  }
+
+  function sizes(chosen) {
+    // The bytes of the events' VEVENTs in the full and the compact feeds (each checkbox says).
+    return chosen.reduce(function (sum, row) {
+      return row.box ? [sum[0] + Number(row.box.getAttribute("data-bytes")),
+        sum[1] + Number(row.box.getAttribute("data-compact-bytes"))] : [NaN, NaN];
+    }, [0, 0]);
+  }
+
+  function compactUrl(url) { return url.replace(/\.ics(\?|$)/, ".compact.ics$1"); }
+
+  function googleFeed(url, chosen, alarm) {
+    // Google Calendar reads a feed only up to its limit: beyond it, the compact twin; beyond that, none.
+    var bytes = sizes(chosen), extra = 8192 + chosen.length * (alarm ? 120 : 0);
+    if (!(bytes[0] + extra > googleLimit)) { return url; } // unknown sizes (NaN): the feed itself
+    return bytes[1] + extra <= googleLimit ? compactUrl(url) : null;
+  }
+
+  function setLinks(prefix, url, name, google, enabled) {
+    // google: the URL of the feed Google Calendar reads whole (the feed or its compact twin); null for none.
+    var query = "url=" + encodeURIComponent(url) + "&name=" + encodeURIComponent(name);
+    setLink(prefix + "-webcal", webcal(url), enabled);
+    setLink(prefix + "-outlook", "https://outlook.live.com/calendar/0/addfromweb?" + query, enabled);
+    setLink(prefix + "-office", "https://outlook.office.com/calendar/0/addfromweb?" + query, enabled);
+    var note = prefix === "subscribe" ? "google-too-big" : prefix + "-google-too-big";
+    setLink(prefix + "-google", google ? GOOGLE + encodeURIComponent(google) : "#" + note, enabled && !!google);
+    if ($(note)) { $(note).hidden = !enabled || !!google; }
   }
 
   // -- find and filter --------------------------------------------------------------------------
@@ -107,6 +206,17 @@
         Object.keys(data).forEach(function (id) { abstracts[id] = fold(data[id]); });
         apply();
       }, function () { /* titles, speakers, rooms still match */ });
+  }
+
+  function filterGoogle(chosen, feed) {
+    // One filter: the option says whether its feed (""), its compact twin ("c") or none ("-") fits
+    // Google Calendar; several: the server's filtered feed, sized from the events it holds.
+    var names = Object.keys(chosen);
+    if (names.length === 1) {
+      var fits = select(names[0]).selectedOptions[0].getAttribute("data-g") || "";
+      return fits === "-" ? null : (fits === "c" ? compactUrl(feed) : feed);
+    }
+    return googleFeed(feed, rows.filter(function (row) { return matches(row, chosen, []); }), "");
   }
 
   function filterFeed(chosen) {
@@ -159,8 +269,12 @@
     $("f-feed-url").textContent = feed || "pick one filter for its feed";
     if (feed) { $("f-feed-url").href = feed; } else { $("f-feed-url").removeAttribute("href"); }
     if (feed) {
+      var google = filterGoogle(chosen, feed);
       feedUrl.value = feed;
-      setLinks("subscribe", feed, filterName(chosen));
+      setLinks("subscribe", feed, filterName(chosen), google, true);
+      $("subscribe-google").parentNode.hidden = !google;
+      $("google-fallback").hidden = !google;
+      if ($("google-feed-url")) { $("google-feed-url").value = google || feed; }
     } else {
       restore();
     }
@@ -175,14 +289,21 @@
 
   function restore() {
     // The subscribe box as the page came, for the whole schedule.
-    originals.forEach(function (pair) { pair[0][pair[1]] = pair[2]; });
+    originals.forEach(function (item) {
+      if (!item[3]) { item[0][item[1]] = item[2]; }
+      else if (item[2] === null) { item[0].removeAttribute(item[1]); }
+      else { item[0].setAttribute(item[1], item[2]); }
+    });
   }
 
   function setupFilters() {
     document.querySelectorAll("#subscribe a[id^='subscribe-']").forEach(function (link) {
       originals.push([link, "href", link.href]);
+      originals.push([link.parentNode, "hidden", link.parentNode.hidden]);
+      originals.push([link, "aria-disabled", link.getAttribute("aria-disabled"), true]);
     });
-    originals.push([$("feed-url"), "value", $("feed-url").value]);
+    ["feed-url", "google-feed-url"].forEach(function (id) { if ($(id)) { originals.push([$(id), "value", $(id).value]); } });
+    ["google-too-big", "google-fallback"].forEach(function (id) { originals.push([$(id), "hidden", $(id).hidden]); });
     FACETS.forEach(function (facet) {
       var box = select(facet);
       if (!box) { return; }
@@ -315,7 +436,8 @@
       var copy = el("p", "actions", "One-off copy (will not update): ");
       addLink(copy, "Download .ics", data.ics, "download").setAttribute("download", id + ".ics");
       addLink(copy, "Add to Google Calendar", data.google, "google");
-      addLink(copy, "Add to Outlook", data.outlook, "outlook");
+      addLink(copy, "Add to Outlook.com", data.outlook, "outlook");
+      addLink(copy, "Add to Microsoft 365", data.office, "office");
       body.appendChild(copy);
     }).catch(function () {
       body.textContent = "The details could not be loaded. ";
@@ -373,17 +495,14 @@
         localStorage.setItem(storeKey + " alarm", alarm.value);
       } catch (error) { /* private mode: the picks last as long as the page */ }
       var url = personalFeedUrl(ids, alarm.value);
+      var google = googleFeed(url, chosen, alarm.value);
       var noun = ids.length === 1 ? " event" : " events";
       $("personal-url").value = ids.length ? url : "";
       $("personal-url").placeholder = "Pick events in the program first";
       $("personal-count").textContent = ids.length ? ids.length + noun + " in your feed:" : "No events picked yet.";
       $("picked").hidden = !ids.length;
       $("picked-count").textContent = ids.length + noun + " picked";
-      setLinks("personal", url, $("personal-url").getAttribute("data-name"));
-      ["webcal", "google", "outlook", "office"].forEach(function (client) {
-        var link = $("personal-" + client);
-        if (ids.length) { link.removeAttribute("aria-disabled"); } else { link.setAttribute("aria-disabled", "true"); }
-      });
+      setLinks("personal", url, $("personal-url").getAttribute("data-name"), google, ids.length > 0);
       var mine = $("mine");
       mine.textContent = "";
       chosen.forEach(function (row) {
@@ -511,13 +630,18 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setupCopy();
+    setupSubscribe();
     list = $("list");
     if (!list) { return; }
     params = new URLSearchParams(location.search);
-    base = list.getAttribute("data-base");
+    // Without a base URL the page's links are relative: its own folder is the base.
+    base = absolute(list.getAttribute("data-base") || ".");
+    googleLimit = Number(list.getAttribute("data-google-limit"));
     calendarName = list.getAttribute("data-name");
     dynamic = list.getAttribute("data-dynamic") === "1";
     rows = readRows();
+    byId = {};
+    rows.forEach(function (row) { byId[row.id] = row; });
     setupDetails();
     setupLocalTimes();
     var live = setupNow();

@@ -8,11 +8,13 @@ the schedule page, and ``app`` is the factory and the views.
 from __future__ import annotations
 
 from .app import bp, create_app, health, init_app, run
-from .feeds import MAX_ALARM, MAX_IDS, MAX_QUERY_BYTES, select_events
+from .feeds import MAX_ALARM, MAX_IDS, MAX_QUERY_BYTES, personal_path, personal_url, select_events
 from .http import last_modified, send_resource
 from .page import (
+    GOOGLE_ADD_BY_URL,
     details_files,
     google_event_link,
+    google_subscribe_link,
     outlook_event_link,
     page_context,
     render_page,
@@ -23,6 +25,7 @@ from .page import (
 from .reload import SETTLE_SECONDS, Failure, Holder, Signature, Snapshot
 
 __all__ = [
+    "GOOGLE_ADD_BY_URL",
     "MAX_ALARM",
     "MAX_IDS",
     "MAX_QUERY_BYTES",
@@ -35,11 +38,14 @@ __all__ = [
     "create_app",
     "details_files",
     "google_event_link",
+    "google_subscribe_link",
     "health",
     "init_app",
     "last_modified",
     "outlook_event_link",
     "page_context",
+    "personal_path",
+    "personal_url",
     "render_page",
     "render_pages",
     "run",

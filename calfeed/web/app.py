@@ -6,21 +6,23 @@ views only look things up and respond.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, jsonify
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as BaseResponse
 
+from ..folder import is_folder
 from ..ics import ContentCache
 from ..site import Site, load_site
 from ..state import default_state_path
-from .feeds import _calendar_resource
+from .feeds import _calendar_resource, _personal_resource
 from .http import _lookup, send_resource
-from .page import PACKAGE, _configure_jinja, _page_resource, _render, _base
+from .page import PACKAGE, SUBSCRIBE_PATHS, _base, _configure_jinja, _render, subscribe_links
 from .reload import Holder, _current, _holder
 
 bp = Blueprint("feeds", __name__)
@@ -32,8 +34,26 @@ _CSP = (
 _TEXT_TYPE = "text/plain; charset=utf-8"
 
 
-def health(holder: Holder) -> dict[str, Any]:
-    """What ``/healthz`` reports: ``ok``, or ``stale`` with every problem of the file on disk."""
+def public_text(text: str, folders: Iterable[Path]) -> str:
+    """``text`` without ``folders`` (as given, absolute or resolved): ``/healthz`` is anyone's to read."""
+    names = {str(form) for folder in folders for form in (folder, folder.absolute(), folder.resolve())}
+    for name in sorted(names - {"."}, key=len, reverse=True):
+        text = text.replace(name.rstrip(os.sep) + os.sep, "")
+    return text
+
+
+def _public(text: str, holder: Holder, root: Path | None) -> str:
+    folders = [root] if root is not None else [path.parent for path in (holder.events_path, *holder._watched)]
+    return public_text(text, folders)
+
+
+def health(holder: Holder, root: Path | None = None) -> dict[str, Any]:
+    """What ``/healthz`` reports: ``ok``, or ``stale`` with every problem of the file on disk.
+
+    Files are named without their folders (the log has the whole path), or relative to
+    ``root`` (a folder of schedules): the report is public, and where the schedule lives
+    on the server is nobody else's business.
+    """
     snapshot, failure = holder.snapshot, holder.failure
     feed = snapshot.site.resources["calendar.ics"]
     report: dict[str, Any] = {
@@ -45,11 +65,13 @@ def health(holder: Holder) -> dict[str, Any]:
             "events": len(snapshot.site.compiled.slots),
         },
     }
+    if snapshot.site.warnings:
+        report["warnings"] = list(snapshot.site.warnings)
     if failure is not None:
         report["since"] = failure.since.isoformat(timespec="seconds")
         report["problems"] = [
             {"path": problem.path, "line": problem.line, "column": problem.column,
-             "message": problem.message, "text": text}
+             "message": _public(problem.message, holder, root), "text": _public(text, holder, root)}
             for problem, text in zip(failure.problems, failure.lines, strict=True)
         ]
     return report
@@ -58,13 +80,37 @@ def health(holder: Holder) -> dict[str, Any]:
 # -- views: look up, respond ------------------------------------------------------------------
 
 
+@bp.get("/subscribe/<client>")
+def subscribe(client: str) -> BaseResponse:
+    """A subscribe button of the page without a base URL: a private redirect to the client's link.
+
+    The page itself holds no absolute URL, so nothing a request says (Host,
+    X-Forwarded-*) reaches what a shared cache stores; this answer is built from the
+    request and is never stored (``Cache-Control: private, no-store``).
+    """
+    if client not in SUBSCRIBE_PATHS:
+        raise NotFound()
+    snapshot = _current()
+    base = current_app.config["BASE_URL"]
+    root = _base(base) if base else request.url_root
+    site = snapshot.site
+    google = site.google_path("calendar.ics")
+    links = subscribe_links(root + "calendar.ics", site.calendar.name, google_url=root + google if google else None)
+    target = links[client]
+    if target is None:
+        raise NotFound()  # no feed of this size fits Google Calendar: the page offers the smaller ones
+    response = redirect(target, code=302)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.get("/")
 @bp.get("/index.html")
 def index() -> Response:
     """The schedule and subscribe page."""
     snapshot = _current()
-    page = _page_resource(snapshot) or _lookup(snapshot, "index.html")
-    return send_resource(snapshot, page, keep_gzip=page is snapshot.site.resources.get("index.html"))
+    # Rendered once per build (with BASE_URL, or host-independent without it), never per request.
+    return send_resource(snapshot, _lookup(snapshot, "index.html"))
 
 
 @bp.get("/calendar.ics")
@@ -73,6 +119,23 @@ def calendar() -> Response:
     snapshot = _current()
     resource = _calendar_resource(snapshot)
     return send_resource(snapshot, resource, keep_gzip=resource is snapshot.site.resources["calendar.ics"])
+
+
+@bp.get("/calendar.compact.ics")
+def compact_calendar() -> Response:
+    """The compact whole schedule (for Google Calendar), filtered when the query asks."""
+    snapshot = _current()
+    resource = _calendar_resource(snapshot, compact=True)
+    return send_resource(snapshot, resource, keep_gzip=resource is snapshot.site.resources["calendar.compact.ics"])
+
+
+@bp.get("/p/<code>.ics")
+def personal(code: str) -> Response:
+    """A personal feed named by a short code; ``p/<code>.compact.ics`` is its compact twin."""
+    snapshot = _current()
+    compact = code.endswith(".compact")
+    resource = _personal_resource(snapshot, code.removesuffix(".compact"), compact=compact)
+    return send_resource(snapshot, resource, keep_gzip=False)
 
 
 @bp.get("/healthz")
@@ -88,7 +151,7 @@ def healthz() -> Response:
 def resource(path: str) -> Response:
     """Any other resource of the site: events/, days/, kinds/, tracks/, rooms/, the page's details/."""
     snapshot = _current()
-    return send_resource(snapshot, _page_resource(snapshot, path) or _lookup(snapshot, path))
+    return send_resource(snapshot, _lookup(snapshot, path))
 
 
 # -- the application ------------------------------------------------------------------------
@@ -104,6 +167,10 @@ def _security_headers(response: Response) -> Response:
 def _plain_error(error: HTTPException) -> BaseResponse:
     # Plain text, never a traceback; 400s carry the message that names the bad values.
     response = error.get_response()
+    if error.code is not None and 300 <= error.code < 400:
+        # A routing redirect's Location comes from the request's host: never stored by a shared cache.
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
     if error.code == 500:
         text = "500 Internal Server Error\n"
     elif error.code in (400, 414):
@@ -129,6 +196,18 @@ def _proxy_fix(value: object) -> dict[str, int]:
     return dict.fromkeys(("x_for", "x_proto", "x_host", "x_port", "x_prefix"), hops)
 
 
+def _get_and_head_only(app: Flask) -> None:
+    # HEAD and GET only: OPTIONS answers 405 with "Allow: GET, HEAD" like any other method
+    # (Flask would answer it with 200 on every route, the static files' included).
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
+    for rule in app.url_map.iter_rules():  # the static files' rule, made with the app
+        if getattr(rule, "provide_automatic_options", False) and rule.methods is not None:
+            rule.methods.discard("OPTIONS")
+            setattr(rule, "provide_automatic_options", False)
+    # No redirect from //calendar.ics to /calendar.ics: its Location would come from the Host header.
+    app.url_map.merge_slashes = False
+
+
 def init_app(app: Flask) -> None:
     """Load the site once, keep it in ``app.extensions["calfeed"]`` and register the views.
 
@@ -146,10 +225,14 @@ def init_app(app: Flask) -> None:
     state = config["STATE_PATH"]
     state_path = default_state_path(events_path) if state is None else (Path(state) if _flag(state) else None)
     _configure_jinja(app)
+    _get_and_head_only(app)
 
     def build(cache: ContentCache) -> Site:
-        page = (lambda site: _render(app, site, base_url)) if base_url else None
-        return load_site(events_path, state_path=state_path, page=page, cache=cache)
+        # Once per build: with BASE_URL, or host-independent (relative links) without it.
+        site = load_site(events_path, state_path=state_path, page=lambda site: _render(app, site, base_url), cache=cache)
+        for line in site.warnings:
+            app.logger.warning("%s: %s", events_path, line)
+        return site
 
     reload_seconds = config["RELOAD_SECONDS"]
     app.extensions["calfeed"] = Holder(
@@ -170,7 +253,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the subscription server.
 
     Settings come from the defaults, then ``CALFEED_*`` environment variables, then
-    ``config``: EVENTS_PATH ("events.yaml"), STATE_PATH (None: ``<events>.state.yaml``
+    ``config``: EVENTS_PATH ("events.yaml"; a folder of ``<name>/events.yaml`` serves
+    each schedule under ``/<name>/`` and the site's index, ``all.ics`` and ``/healthz``), STATE_PATH (None: ``<events>.state.yaml``
     beside it, read if present, as ``calfeed build`` writes it; False: no state),
     BASE_URL (None: from each request),
     CACHE_SECONDS (None: the calendar's refresh interval), GZIP (True), PROXY_FIX
@@ -199,9 +283,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("CALFEED")
     if config is not None:
         app.config.from_mapping(config)
+    if is_folder(app.config["EVENTS_PATH"]):
+        # A folder of schedules: each is served by an app like this one, under its name.
+        from .folder import init_folder_app  # imports this module: only when a folder is served
+
+        _get_and_head_only(app)
+        init_folder_app(app, create_app)
+        app.register_error_handler(HTTPException, _plain_error)
+        app.after_request(_security_headers)
+    else:
+        init_app(app)
+    # Outermost, so the schedules under a folder see the proxy's host and prefix too.
     if app.config["PROXY_FIX"] and _flag(app.config["PROXY_FIX"]):
         app.wsgi_app = ProxyFix(app.wsgi_app, **_proxy_fix(app.config["PROXY_FIX"]))  # type: ignore[method-assign]
-    init_app(app)
     return app
 
 

@@ -10,23 +10,28 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from flask import Flask, current_app, has_app_context, render_template, request
+from flask import Flask, current_app, has_app_context, render_template
 
+from ..compact import ABSTRACT_LIMITS, GOOGLE_LIMIT
 from ..model import Slot, Status
-from ..site import Feed, Resource, Site, resource_type
-from .reload import Snapshot
+from ..shortlink import event_hash
+from ..site import Feed, Site
 
 #: The package whose templates/ and static/ folders the page uses.
 PACKAGE = "calfeed"
-#: Pages rendered from the request's own base URL kept per site (the Host header is the client's to choose).
-MAX_PAGES = 8
 #: Google and Outlook refuse long "add event" links (414): the details text stays under this.
 MAX_DETAILS = 500
+
+#: Google Calendar's own page for adding a calendar by its URL: the fallback shown beside every Google button.
+GOOGLE_ADD_BY_URL = "https://calendar.google.com/calendar/u/0/r/settings/addbyurl"
+
 
 @dataclass(frozen=True, slots=True)
 class _Link:
     title: str
     url: str
+    #: For a feed: the Google Calendar subscribe link of the feed Google reads whole (None: none fits).
+    google: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +61,11 @@ class _Row:
     track_index: int | None
     room_index: int | None
     session: str | None
+    #: The event's short-link hash (16 hex digits), from which the script builds personal feed URLs.
+    hash: str
+    #: Bytes of its VEVENT in the full and the compact feeds: the script picks the feed Google reads whole.
+    size: int
+    compact_size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +85,9 @@ class _Facet:
     name: str
     label: str
     folder: str
-    #: (slug, title): the slug is the feed's file name, ``<folder>/<slug>.ics``.
-    options: tuple[tuple[str, str], ...]
+    #: (slug, title, google): the slug is the feed's file name, ``<folder>/<slug>.ics``; google
+    #: says which feed Google Calendar reads whole: "" the feed, "c" its compact twin, "-" none.
+    options: tuple[tuple[str, str, str], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +126,11 @@ def _details(slot: Slot, ics_url: str, feed_url: str) -> str:
         lines.append(_short("Speakers: " + ", ".join(speaker.name for speaker in slot.event.speakers), 200))
     if slot.stream_url:
         lines.append(_short(f"Livestream: {slot.stream_url}", 150))
-    lines.append(f"This is a copy that will not update. Event file: {ics_url}")
+    # Without a base URL the page knows no absolute URL to give (see page_context).
+    lines.append(f"This is a copy that will not update. Event file: {ics_url}" if ics_url
+                 else "This is a copy that will not update.")
     text = "\n".join(lines)
-    if len(text) + len(feed_url) + 20 < MAX_DETAILS:
+    if feed_url and len(text) + len(feed_url) + 20 < MAX_DETAILS:
         text += f"\nSubscribe: {feed_url}"
     return _short(text, MAX_DETAILS)
 
@@ -129,8 +142,8 @@ def google_event_link(slot: Slot, *, details: str) -> str:
     return "https://calendar.google.com/calendar/render?action=TEMPLATE&" + params
 
 
-def outlook_event_link(slot: Slot, *, details: str) -> str:
-    """An Outlook.com "add event" link for ``slot`` (a one-off copy)."""
+def outlook_event_link(slot: Slot, *, details: str, office: bool = False) -> str:
+    """An Outlook "add event" link for ``slot`` (a one-off copy): Outlook.com, or Microsoft 365 when ``office``."""
     params = _query(
         subject=slot.event.title,
         startdt=f"{_utc(slot.start):%Y-%m-%dT%H:%M:%SZ}",
@@ -138,27 +151,66 @@ def outlook_event_link(slot: Slot, *, details: str) -> str:
         body=details,
         location=slot.location or "",
     )
-    return f"https://outlook.live.com/calendar/0/deeplink/compose?{params}&path=/calendar/action/compose&rru=addevent"
+    host = "outlook.office.com" if office else "outlook.live.com"
+    return f"https://{host}/calendar/0/deeplink/compose?{params}&path=/calendar/action/compose&rru=addevent"
 
 
-def subscribe_links(feed_url: str, name: str) -> dict[str, str]:
+def google_subscribe_link(feed_url: str) -> str:
+    """Google Calendar's subscribe link for a feed: ``render?cid=`` with the feed's https URL.
+
+    Undocumented, and reported both ways over the years (docs/clients.md): the
+    most recent reports find a webcal:// cid stored but never fetched (an empty
+    calendar, silently), while an https cid either works or says it failed. The
+    page always shows the URL to copy and Google's "add by URL" page beside it.
+    """
+    return "https://calendar.google.com/calendar/render?" + _query(cid=feed_url)
+
+
+def subscribe_links(feed_url: str, name: str, *, google_url: str | None = "") -> dict[str, str | None]:
     """The subscribe links of a feed: webcal, Google Calendar, Outlook.com and Microsoft 365.
 
     Args:
         feed_url: The feed's absolute http(s) URL.
         name: The calendar's name, for Outlook.
+        google_url: The URL of the feed Google reads whole (its compact twin when the
+            feed is over Google's limit); "" for ``feed_url`` itself, None when none fits.
 
     Returns:
-        The links by client: ``webcal``, ``google``, ``outlook`` and ``office``.
+        The links by client: ``webcal``, ``google`` (None when Google cannot read the feed
+        whole), ``outlook`` and ``office``, and ``google_feed``, the URL the Google link subscribes to.
     """
     webcal = _webcal(feed_url)
     outlook = _query(url=feed_url, name=name)
+    google_feed = feed_url if google_url == "" else google_url
     return {
         "webcal": webcal,
-        "google": "https://calendar.google.com/calendar/render?" + _query(cid=webcal),
+        "google": google_subscribe_link(google_feed) if google_feed else None,
+        "google_feed": google_feed,
+        "google_add_by_url": GOOGLE_ADD_BY_URL,
         "outlook": "https://outlook.live.com/calendar/0/addfromweb?" + outlook,
         "office": "https://outlook.office.com/calendar/0/addfromweb?" + outlook,
     }
+
+
+def _google_url(site: Site, base: str, path: str) -> str | None:
+    found = site.google_path(path)
+    return base + found if found else None
+
+
+#: Where the page without a base URL sends its subscribe buttons: the server answers each
+#: with a private redirect to the absolute link (and calfeed.js writes that link in place).
+SUBSCRIBE_PATHS = {client: f"subscribe/{client}" for client in ("webcal", "google", "outlook", "office")}
+
+
+def _subscribe(site: Site, base: str, feed_url: str) -> dict[str, str | None]:
+    """The page's subscribe links: absolute with a base URL; else the server's ``subscribe/`` redirects."""
+    if base:
+        return subscribe_links(feed_url, site.calendar.name, google_url=_google_url(site, base, "calendar.ics"))
+    google = site.google_path("calendar.ics")
+    links: dict[str, str | None] = {**SUBSCRIBE_PATHS, "google_feed": google, "google_add_by_url": GOOGLE_ADD_BY_URL}
+    if google is None:
+        links["google"] = None  # not even the compact feed fits: the page says so and offers smaller feeds
+    return links
 
 
 def _time_range(slot: Slot) -> str:
@@ -175,7 +227,7 @@ def _iso(moment: dt.datetime) -> str:
 def _facets(site: Site) -> tuple[list[_Facet], dict[str, dict[str, int]]]:
     """The filters, from the smaller feeds, and each event's option position per facet."""
     names = {"days": ("day", "Day"), "tracks": ("track", "Track"), "rooms": ("room", "Room"), "kinds": ("kind", "Kind")}
-    options: dict[str, list[tuple[str, str]]] = {}
+    options: dict[str, list[tuple[str, str, str]]] = {}
     positions: dict[str, dict[str, int]] = {}
     for feed in site.feeds:
         folder, _, file = feed.path.partition("/")
@@ -188,13 +240,15 @@ def _facets(site: Site) -> tuple[list[_Facet], dict[str, dict[str, int]]]:
             title = f"{day:%a} {day.day} {day:%b}"
         for event_id in feed.event_ids:
             positions.setdefault(folder, {})[event_id] = len(found)
-        found.append((file.removesuffix(".ics"), title))
+        google = site.google_path(feed.path)
+        found.append((file.removesuffix(".ics"), title, "" if google == feed.path else "c" if google else "-"))
     # A filter with one option would hide nothing.
     facets = [_Facet(*names[folder], folder, tuple(options[folder])) for folder in names if len(options.get(folder, ())) > 1]
     return facets, positions
 
 
-def _row(slot: Slot, *, shared_location: str | None, zones: int, positions: dict[str, dict[str, int]]) -> _Row:
+def _row(slot: Slot, *, site: Site, shared_location: str | None, zones: int,
+         positions: dict[str, dict[str, int]]) -> _Row:
     event = slot.event
     cancelled = event.status is Status.CANCELLED
     classes = ("session" if event.talks else "talk" if slot.session else "") + (" cancelled" if cancelled else "")
@@ -202,7 +256,7 @@ def _row(slot: Slot, *, shared_location: str | None, zones: int, positions: dict
         id=slot.id,
         classes=classes.strip(),
         title=event.title,
-        kind=event.kind.label,
+        kind=event.label or event.kind.label,
         kind_value=event.kind.value,
         cancelled=cancelled,
         tentative=event.status is Status.TENTATIVE,
@@ -218,6 +272,9 @@ def _row(slot: Slot, *, shared_location: str | None, zones: int, positions: dict
         track_index=positions.get("tracks", {}).get(slot.id),
         room_index=positions.get("rooms", {}).get(slot.id),
         session=slot.session.title if slot.session is not None else None,
+        hash=f"{event_hash(slot.id):016x}",
+        size=len(site.compiled.events[slot.id]),
+        compact_size=len(site.compactor.event(slot.id, ABSTRACT_LIMITS[0])),
     )
 
 
@@ -236,7 +293,7 @@ def _days(site: Site, positions: dict[str, dict[str, int]]) -> list[_Day]:
         locations = {slot.location for slot in day_slots}
         shared = locations.pop() if len(locations) == 1 and len(day_slots) > 1 else None
         rows = tuple(
-            _row(slot, shared_location=shared, zones=len(zones), positions=positions) for slot in day_slots
+            _row(slot, site=site, shared_location=shared, zones=len(zones), positions=positions) for slot in day_slots
         )
         days.append(_Day(f"{day:%A} {day.day} {day:%B %Y}", day.isoformat(), ", ".join(zones), shared, rows))
     return days
@@ -250,7 +307,7 @@ def _event_details(slot: Slot, *, base: str, feed_url: str) -> bytes:
     """What the page shows of an event when it is opened: abstract, links and the one-off copies."""
     event = slot.event
     ics_path = f"events/{slot.id}.ics"
-    details = _details(slot, base + ics_path, feed_url)
+    details = _details(slot, base + ics_path if base else "", feed_url if base else "")
     links = [["Slides" if len(event.slides) == 1 else f"Slides {number}", url]
              for number, url in enumerate(event.slides, 1)]
     links += [[link.title, link.url] for link in event.links]
@@ -263,16 +320,18 @@ def _event_details(slot: Slot, *, base: str, feed_url: str) -> bytes:
         "ics": ics_path,
         "google": google_event_link(slot, details=details),
         "outlook": outlook_event_link(slot, details=details),
+        "office": outlook_event_link(slot, details=details, office=True),
     })
 
 
-def details_files(site: Site, *, base_url: str) -> dict[str, bytes]:
+def details_files(site: Site, *, base_url: str | None) -> dict[str, bytes]:
     """The page's data fetched on demand: ``details/<id>.json`` per event and ``search.json``.
 
     ``search.json`` maps each event id to its abstract, for a search that reaches
-    beyond what the list shows; it is fetched on the first search.
+    beyond what the list shows; it is fetched on the first search. Like the page,
+    they hold no absolute URL of the site's own when ``base_url`` is None.
     """
-    base = _base(base_url)
+    base = _base(base_url) if base_url else ""
     feed_url = base + "calendar.ics"
     files = {f"details/{slot.id}.json": _event_details(slot, base=base, feed_url=feed_url)
              for slot in site.compiled.slots}
@@ -280,27 +339,31 @@ def details_files(site: Site, *, base_url: str) -> dict[str, bytes]:
     return files
 
 
-def _feed_groups(feeds: tuple[Feed, ...], base: str) -> list[_FeedGroup]:
+def _feed_groups(site: Site, feeds: tuple[Feed, ...], base: str) -> list[_FeedGroup]:
     titles = {"days": "By day", "kinds": "By kind", "tracks": "By track", "rooms": "By room"}
     groups: dict[str, list[_Link]] = {}
     for feed in feeds:
         folder = feed.path.split("/", 1)[0]
-        groups.setdefault(folder, []).append(_Link(feed.title, base + feed.path))
+        google = _google_url(site, base, feed.path)
+        link = _Link(feed.title, base + feed.path, google_subscribe_link(google) if google else None)
+        groups.setdefault(folder, []).append(link)
     return [_FeedGroup(titles.get(folder, folder), tuple(links)) for folder, links in groups.items()]
 
 
-def page_context(site: Site, *, base_url: str, dynamic: bool = True) -> dict[str, Any]:
+def page_context(site: Site, *, base_url: str | None, dynamic: bool = True) -> dict[str, Any]:
     """Everything the page template shows, computed in Python.
 
     Args:
         site: The site to show.
-        base_url: The public URL the site is served from (a trailing slash is added).
+        base_url: The public URL the site is served from (a trailing slash is added);
+            None for a page that depends on no host: every link relative, the
+            subscribe buttons to ``subscribe/<client>`` (see ``SUBSCRIBE_PATHS``).
         dynamic: Offer what only the server answers (personal and filtered feeds).
 
     Returns:
         The template's variables.
     """
-    base = _base(base_url)
+    base = _base(base_url) if base_url else ""
     calendar = site.calendar
     feed_url = base + "calendar.ics"
     facets, positions = _facets(site)
@@ -308,10 +371,11 @@ def page_context(site: Site, *, base_url: str, dynamic: bool = True) -> dict[str
         "calendar": calendar,
         "base_url": base,
         "feed_url": feed_url,
-        "subscribe": subscribe_links(feed_url, calendar.name),
+        "subscribe": _subscribe(site, base, feed_url),
         "days": _days(site, positions),
         "facets": facets,
-        "feed_groups": _feed_groups(site.feeds, base),
+        "feed_groups": _feed_groups(site, site.feeds, base),
+        "google_limit": GOOGLE_LIMIT,
         "refresh_hours": _hours(calendar.refresh_interval),
         "alarms": (5, 10, 15, 30, 60),
         "event_count": len(site.compiled.slots),
@@ -328,13 +392,13 @@ def _hours(interval: dt.timedelta) -> str:
     return "1 hour" if hours == 1 else f"{hours} hours"
 
 
-def _render_html(app: Flask, site: Site, base_url: str, dynamic: bool) -> bytes:
+def _render_html(app: Flask, site: Site, base_url: str | None, dynamic: bool) -> bytes:
     with app.app_context():
         context = page_context(site, base_url=base_url, dynamic=dynamic)
         return render_template("index.html", **context).encode("utf-8")
 
 
-def _render(app: Flask, site: Site, base_url: str, dynamic: bool = True) -> dict[str, bytes]:
+def _render(app: Flask, site: Site, base_url: str | None, dynamic: bool = True) -> dict[str, bytes]:
     return {"index.html": _render_html(app, site, base_url, dynamic), **details_files(site, base_url=base_url)}
 
 
@@ -354,7 +418,7 @@ def _app() -> Flask:
     return current_app._get_current_object() if has_app_context() else _page_app()  # type: ignore[attr-defined]
 
 
-def render_page(site: Site, *, base_url: str, dynamic: bool = True) -> bytes:
+def render_page(site: Site, *, base_url: str | None, dynamic: bool = True) -> bytes:
     """Render the schedule and subscribe page of ``site``, as served and as exported.
 
     The page depends on nothing but its arguments (all its own links are relative),
@@ -362,7 +426,9 @@ def render_page(site: Site, *, base_url: str, dynamic: bool = True) -> bytes:
 
     Args:
         site: The site to show.
-        base_url: The public URL of the site, for the absolute subscribe links.
+        base_url: The public URL of the site, for the absolute subscribe links; None
+            for a page without any absolute link of its own (the server's page when
+            no BASE_URL is configured: nothing a request says reaches it).
         dynamic: Offer the personal-feed form and filtered feeds, which only the
             server answers; False for a page published on a static host.
 
@@ -372,12 +438,12 @@ def render_page(site: Site, *, base_url: str, dynamic: bool = True) -> bytes:
     return _render_html(_app(), site, base_url, dynamic)
 
 
-def render_pages(site: Site, *, base_url: str, dynamic: bool = True) -> dict[str, bytes]:
+def render_pages(site: Site, *, base_url: str | None, dynamic: bool = True) -> dict[str, bytes]:
     """The page and the data it fetches on demand, by path: what ``build_site(page=...)`` publishes.
 
     Args:
         site: The site to show.
-        base_url: The public URL of the site.
+        base_url: The public URL of the site; None for files without any absolute link of the site's own.
         dynamic: As for :func:`render_page`.
 
     Returns:
@@ -392,29 +458,12 @@ def static_files() -> dict[str, bytes]:
     return {f"static/{path.name}": path.read_bytes() for path in sorted(folder.iterdir()) if path.is_file()}
 
 
-def _is_page_file(path: str) -> bool:
-    return path in ("index.html", "search.json") or (path.startswith("details/") and path.endswith(".json"))
-
-
-def _page_resource(snapshot: Snapshot, path: str = "index.html") -> Resource | None:
-    """The page or one of its data files; rendered for the request's base URL when none is configured."""
-    site = snapshot.site
-    if "index.html" in site.resources or not _is_page_file(path):
-        return site.resources.get(path)  # BASE_URL is configured: rendered once per build
-    base = request.url_root
-    pages = snapshot.pages.get(base)
-    if pages is None:
-        pages = {name: Resource.make(body, resource_type(name), site.changed)
-                 for name, body in render_pages(site, base_url=base).items()}
-        if len(snapshot.pages) >= MAX_PAGES:
-            snapshot.pages.pop(next(iter(snapshot.pages)), None)
-        snapshot.pages[base] = pages
-    return pages.get(path)
-
-
 __all__ = [
+    "GOOGLE_ADD_BY_URL",
+    "SUBSCRIBE_PATHS",
     "details_files",
     "google_event_link",
+    "google_subscribe_link",
     "outlook_event_link",
     "page_context",
     "render_page",

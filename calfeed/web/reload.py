@@ -21,7 +21,7 @@ from flask import current_app
 
 from ..errors import CalfeedError, EventsFileError, Problem
 from ..ics import ContentCache
-from ..site import Resource, Site
+from ..site import Site
 
 #: A file modified more recently than this may still be being written: it is read at a later check.
 SETTLE_SECONDS = 1.0
@@ -42,8 +42,6 @@ class Snapshot:
     fallback_modified: dt.datetime
     #: gzip bodies and their ETags by the plain ETag, made on first request.
     gzipped: dict[str, tuple[bytes, str]] = field(default_factory=dict)
-    #: The page and its data files by base URL, then by path, when BASE_URL is not configured.
-    pages: dict[str, dict[str, Resource]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +66,16 @@ def _stat(path: Path) -> tuple[int, int, int] | None:
     return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
-def _failure(err: CalfeedError | OSError) -> Failure:
+def _failure(err: Exception, source: Path) -> Failure:
     now = dt.datetime.now(dt.timezone.utc)
     if isinstance(err, EventsFileError):
         return Failure(err.problems, tuple(problem.format(err.source) for problem in err.problems), now)
-    return Failure((Problem("", str(err)),), (str(err),), now)
+    if isinstance(err, CalfeedError | OSError):
+        return Failure((Problem("", str(err)),), (str(err),), now)
+    # Not a problem the loader knows how to locate: a defect of calfeed's, reported all the same.
+    problem = Problem("", f"calfeed could not build the site from this file ({type(err).__name__}: {err}); "
+                          "the traceback is in the server log")
+    return Failure((problem,), (problem.format(str(source)),), now)
 
 
 class Holder:
@@ -131,15 +134,17 @@ class Holder:
             self._seen = signature
             try:
                 snapshot = self._build(signature)
-            except (CalfeedError, OSError) as err:
+            except Exception as err:  # noqa: BLE001 - the edge: whatever fails, the last good site stays
                 if self._signature() != signature:
                     self._seen = _UNSEEN  # changed while being read: try again, report nothing yet
                     return False
-                self.failure = _failure(err)
+                self.failure = _failure(err, self.events_path)
                 self._logger.error("%s is invalid; still serving the schedule loaded at %s",
                                    self.events_path, self.snapshot.loaded.isoformat(timespec="seconds"))
                 for line in self.failure.lines:
                     self._logger.error("%s", line)
+                if not isinstance(err, CalfeedError | OSError):
+                    self._logger.error("the reload failed with an unexpected error", exc_info=err)
                 return False
             if self._signature() != signature:
                 self._seen = _UNSEEN  # changed while being read: this build may be of half a file

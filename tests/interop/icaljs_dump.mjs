@@ -148,6 +148,7 @@ function dumpFile(path) {
   const roots = Array.isArray(jcal) && Array.isArray(jcal[0]) ? jcal : [jcal];
   const calendars = roots.map((r) => new ICAL.Component(r)).filter((c) => c.name === "vcalendar");
   if (calendars.length === 0) errors.push("no VCALENDAR component");
+  const calendar = calendars.length ? naming(calendars[0]) : null;
   for (const cal of calendars) {
     try {
       dumpCalendar(cal, events, errors);
@@ -155,7 +156,18 @@ function dumpFile(path) {
       errors.push(`calendar: ${e.message}`);
     }
   }
-  return { events, errors };
+  return { events, calendar, errors };
+}
+
+// The calendar's naming properties as ical.js gives them to an application.
+function naming(vcalendar) {
+  const found = {};
+  for (const name of ["name", "x-wr-calname", "x-wr-caldesc", "description"]) {
+    const prop = vcalendar.getFirstProperty(name);
+    const value = prop ? prop.getFirstValue() : null;
+    found[name] = value === null || value === undefined ? null : String(value);
+  }
+  return found;
 }
 
 const paths = process.argv.slice(2);

@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <ctype.h>
 
 /* ---------------------------------------------------------------- buffers */
 
@@ -429,6 +431,49 @@ static char *read_file(const char *path, char *err, size_t errn)
     return b.p;
 }
 
+/* The calendar's naming properties as the reader sees them (unescaped TEXT, or the raw X value). */
+static const char *NAMING[] = {"NAME", "X-WR-CALNAME", "X-WR-CALDESC", "DESCRIPTION"};
+#define NNAMING (sizeof NAMING / sizeof NAMING[0])
+
+static const char *property_text(icalproperty *p)
+{
+    icalvalue *v = icalproperty_get_value(p);
+    if (!v)
+        return NULL;
+    switch (icalvalue_isa(v)) {
+    case ICAL_TEXT_VALUE:
+        return icalvalue_get_text(v);
+    case ICAL_X_VALUE:
+        return icalvalue_get_x(v);
+    default:
+        return icalproperty_get_value_as_string(p);
+    }
+}
+
+static void dump_naming(icalcomponent *cal, sbuf *out)
+{
+    const char *found[NNAMING] = {NULL};
+    for (icalproperty *p = icalcomponent_get_first_property(cal, ICAL_ANY_PROPERTY); p;
+         p = icalcomponent_get_next_property(cal, ICAL_ANY_PROPERTY)) {
+        const char *name = icalproperty_isa(p) == ICAL_X_PROPERTY ? icalproperty_get_x_name(p)
+                                                                    : icalproperty_get_property_name(p);
+        for (size_t i = 0; name && i < NNAMING; i++)
+            if (!found[i] && strcasecmp(name, NAMING[i]) == 0)
+                found[i] = property_text(p);
+    }
+    sb_puts(out, "{");
+    for (size_t i = 0; i < NNAMING; i++) {
+        char key[32];
+        size_t j = 0;
+        for (; NAMING[i][j] && j < sizeof key - 1; j++)
+            key[j] = (char)tolower((unsigned char)NAMING[i][j]);
+        key[j] = 0;
+        sb_printf(out, "%s\"%s\": ", i ? ", " : "", key);
+        sb_json_str(out, found[i]);
+    }
+    sb_puts(out, "}");
+}
+
 static void dump_calendar(icalcomponent *cal, sbuf *events, int *nevents, strlist *errors)
 {
     /* Parse errors are already in the tree; the restriction check adds its own. */
@@ -445,6 +490,7 @@ static void dump_calendar(icalcomponent *cal, sbuf *events, int *nevents, strlis
 static int dump_file(const char *path, sbuf *out)
 {
     sbuf events = {0};
+    sbuf naming = {0};
     strlist errors = {0};
     int nevents = 0;
     char err[256] = "";
@@ -459,13 +505,15 @@ static int dump_file(const char *path, sbuf *out)
         } else {
             icalcomponent_kind k = icalcomponent_isa(root);
             if (k == ICAL_VCALENDAR_COMPONENT) {
+                dump_naming(root, &naming);
                 dump_calendar(root, &events, &nevents, &errors);
             } else if (k == ICAL_XROOT_COMPONENT) {
                 int ncal = 0;
                 for (icalcomponent *c =
                          icalcomponent_get_first_component(root, ICAL_VCALENDAR_COMPONENT);
                      c; c = icalcomponent_get_next_component(root, ICAL_VCALENDAR_COMPONENT)) {
-                    ncal++;
+                    if (!ncal++)
+                        dump_naming(c, &naming);
                     dump_calendar(c, &events, &nevents, &errors);
                 }
                 if (!ncal)
@@ -487,9 +535,12 @@ static int dump_file(const char *path, sbuf *out)
         sb_puts(out, events.p);
         sb_puts(out, "\n   ");
     }
-    sb_puts(out, "], \"errors\": ");
+    sb_puts(out, "], \"calendar\": ");
+    sb_puts(out, naming.p ? naming.p : "null");
+    sb_puts(out, ", \"errors\": ");
     sb_json_list(out, &errors);
     sb_puts(out, "}");
+    free(naming.p);
     int ok = errors.count == 0;
     free(events.p);
     sl_free(&errors);

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import importlib.util
 import json
 import os
@@ -31,7 +32,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BUILD = HERE / "build"
 C_SOURCE = HERE / "libical_dump.c"
-C_BINARY = BUILD / "libical_dump"
+#: Named after the source's hash: checkouts with different dumpers can share one build folder.
+C_BINARY = BUILD / f"libical_dump-{hashlib.sha256(C_SOURCE.read_bytes()).hexdigest()[:12]}"
 ICALJS_SCRIPT = HERE / "icaljs_dump.mjs"
 VOBJECT_SCRIPT = HERE / "vobject_dump.py"
 NODE_MODULES = HERE / "node_modules"

@@ -187,7 +187,17 @@ def dump_file(path):
             dump_calendar(cal, events, errors)
         except Exception as e:  # noqa: BLE001
             errors.append(f"calendar: {type(e).__name__}: {e}")
-    return {"events": events, "errors": errors}
+    return {"events": events, "calendar": naming(calendars[0]) if calendars else None, "errors": errors}
+
+
+def naming(cal):
+    """The calendar's naming properties as vobject gives them (a split value is joined back with commas)."""
+    found = {}
+    for name in ("name", "x-wr-calname", "x-wr-caldesc", "description"):
+        lines = cal.contents.get(name) or []
+        value = lines[0].value if lines else None
+        found[name] = value if value is None or isinstance(value, str) else ",".join(map(str, value))
+    return found
 
 
 def main(argv):
