@@ -46,7 +46,11 @@ def test_issue_11_non_latin_track_paths_stay_with_their_track() -> None:
     assert before == {path: name for path, name in after.items() if path in before}
     assert before["tracks/vychisleniya.ics"] == "Вычисления"
     assert before["rooms/jixiexuexi.ics"] == "機械学習"
-    assert len(set(after)) == len(after) == 10
+    # five tracks and five rooms, each feed with its compact twin (issue 13) carrying the same name
+    assert len(set(after)) == len(after) == 20
+    twins = {path: name for path, name in after.items() if path.endswith(".compact.ics")}
+    assert {path.replace(".compact.ics", ".ics"): name for path, name in twins.items()} == \
+        {path: name for path, name in after.items() if path not in twins}
 
 
 def test_issue_11_colliding_slugs_never_numbered_in_sort_order() -> None:
