@@ -377,6 +377,17 @@ def test_issue_14_filters_show_exactly_the_feed_of_the_same_filter(
     google = _google_feed(browser, "subscribe-google")
     assert google == base + "calendar.compact.ics" == browser.find_element(By.ID, "google-feed-url").get_attribute("value")
     assert _feed_ids(google) == _feed_ids(base + "calendar.ics")
+    # The smaller feeds' Google buttons too, each on a feed Google reads whole with its feed's events.
+    feeds = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#feeds li a:first-of-type')).map(function (a) { return a.href; })")
+    assert len(feeds) == len(site.feeds)
+    for index in range(0, len(feeds), max(1, len(feeds) // 6)):
+        href = browser.execute_script(
+            "var a = document.querySelectorAll('#feeds li')[arguments[0]].querySelector('a.google');"
+            "a.id = 'feed-google'; return a.href", index)
+        assert href.startswith("https://calendar.google.com/calendar/render?cid=" + quote(base, safe="")), href
+        assert _feed_ids(_google_feed(browser, "feed-google")) == _feed_ids(feeds[index])
+        browser.execute_script("document.getElementById('feed-google').removeAttribute('id')")
 
     # Day 2 and a track held on both days, from a link: the server's filtered feed has the same events as the page.
     both = next(feed for feed in site.feeds if feed.path.startswith("tracks/")

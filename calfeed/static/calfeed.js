@@ -67,16 +67,14 @@
     var input = $("feed-url");
     if (!input || /^[a-z]+:/i.test(input.value)) { return; } // a base URL: the links are absolute already
     ["feed-url", "google-feed-url"].forEach(function (id) { if ($(id)) { $(id).value = absolute($(id).value); } });
-    var feed = input.value, google = $("subscribe-google").getAttribute("data-feed");
+    var feed = input.value;
     var query = "url=" + encodeURIComponent(feed) + "&name=" + encodeURIComponent(document.title);
     setLink("subscribe-webcal", webcal(feed), true);
-    if (google) { setLink("subscribe-google", GOOGLE + encodeURIComponent(absolute(google)), true); }
     setLink("subscribe-outlook", "https://outlook.live.com/calendar/0/addfromweb?" + query, true);
     setLink("subscribe-office", "https://outlook.office.com/calendar/0/addfromweb?" + query, true);
-    // Google's subscribe links of the smaller feeds name their feed: relative ones become absolute.
-    document.querySelectorAll('a[href^="' + GOOGLE + '"]').forEach(function (link) {
-      var cid = new URL(link.href).searchParams.get("cid");
-      if (cid && !/^[a-z]+:/i.test(cid)) { link.href = GOOGLE + encodeURIComponent(absolute(cid)); }
+    // Each Google button names the feed Google reads whole (the feed or its compact twin).
+    document.querySelectorAll("a[data-feed]").forEach(function (link) {
+      link.href = GOOGLE + encodeURIComponent(absolute(link.getAttribute("data-feed")));
     });
   }
 

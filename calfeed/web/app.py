@@ -86,7 +86,8 @@ def subscribe(client: str) -> BaseResponse:
 
     The page itself holds no absolute URL, so nothing a request says (Host,
     X-Forwarded-*) reaches what a shared cache stores; this answer is built from the
-    request and is never stored (``Cache-Control: private, no-store``).
+    request and is never stored (``Cache-Control: private, no-store``). ``?feed=``
+    names one of the smaller feeds (``days/2025-02-01.ics``); the whole schedule by default.
     """
     if client not in SUBSCRIBE_PATHS:
         raise NotFound()
@@ -94,8 +95,15 @@ def subscribe(client: str) -> BaseResponse:
     base = current_app.config["BASE_URL"]
     root = _base(base) if base else request.url_root
     site = snapshot.site
-    google = site.google_path("calendar.ics")
-    links = subscribe_links(root + "calendar.ics", site.calendar.name, google_url=root + google if google else None)
+    path = request.args.get("feed", "calendar.ics")
+    name = site.calendar.name
+    if path != "calendar.ics":
+        feed = next((feed for feed in site.feeds if feed.path == path), None)
+        if feed is None:
+            raise NotFound()
+        name = f"{name} ({feed.title})"
+    google = site.google_path(path)
+    links = subscribe_links(root + path, name, google_url=root + google if google else None)
     target = links[client]
     if target is None:
         raise NotFound()  # no feed of this size fits Google Calendar: the page offers the smaller ones

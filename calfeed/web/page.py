@@ -32,6 +32,8 @@ class _Link:
     url: str
     #: For a feed: the Google Calendar subscribe link of the feed Google reads whole (None: none fits).
     google: str | None = None
+    #: On a page without a base URL: the relative path of that feed, for the script to write the link in place.
+    google_feed: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,7 +347,12 @@ def _feed_groups(site: Site, feeds: tuple[Feed, ...], base: str) -> list[_FeedGr
     for feed in feeds:
         folder = feed.path.split("/", 1)[0]
         google = _google_url(site, base, feed.path)
-        link = _Link(feed.title, base + feed.path, google_subscribe_link(google) if google else None)
+        if not google:
+            link = _Link(feed.title, base + feed.path)
+        elif base:
+            link = _Link(feed.title, base + feed.path, google_subscribe_link(google))
+        else:  # no absolute URL to give: the server's private redirect, or the script's link
+            link = _Link(feed.title, feed.path, f"{SUBSCRIBE_PATHS['google']}?feed={quote(feed.path)}", google)
         groups.setdefault(folder, []).append(link)
     return [_FeedGroup(titles.get(folder, folder), tuple(links)) for folder, links in groups.items()]
 
