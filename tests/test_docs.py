@@ -8,6 +8,7 @@ test. Only a port and the paths /srv/want and /var/www/want are replaced.
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
 import subprocess
@@ -73,10 +74,16 @@ def checkout(tmp_path_factory) -> Path:
             feed = icalendar.Calendar.from_ical(response.read())
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
             page = response.read().decode("utf-8")
+        # Without a base URL the page holds no absolute link: its subscribe button is the server's redirect.
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/subscribe/webcal")
+        redirect = connection.getresponse()
+        connection.close()
     finally:
         stop(process)
     assert len(list(feed.walk("VEVENT"))) == 23
-    assert f"webcal://127.0.0.1:{port}/calendar.ics" in page
+    assert 'href="subscribe/webcal"' in page and "127.0.0.1" not in page
+    assert (redirect.status, redirect.getheader("Location")) == (302, f"webcal://127.0.0.1:{port}/calendar.ics")
     return folder
 
 
