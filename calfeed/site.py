@@ -26,6 +26,12 @@ from .state import State, load_state, revise
 
 ICS_TYPE = "text/calendar; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
+JSON_TYPE = "application/json"
+
+
+def resource_type(path: str) -> str:
+    """The content type of a page file by its name: HTML or JSON."""
+    return JSON_TYPE if path.endswith(".json") else HTML_TYPE
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +186,7 @@ def build_site(
     revisions: Mapping[str, Revision] | None = None,
     changed: dt.datetime | None = None,
     cache: ContentCache | None = None,
-    page: Callable[[Site], bytes] | None = None,
+    page: Callable[[Site], Mapping[str, bytes]] | None = None,
     removed: frozenset[str] = frozenset(),
 ) -> Site:
     """Compile ``calendar`` and lay out every resource it publishes.
@@ -191,7 +197,7 @@ def build_site(
         changed: When the schedule last changed (Last-Modified of the feeds); defaults to
             the latest revision, then the calendar's ``updated``, then the epoch.
         cache: Event content of an earlier compile, reused for unchanged events.
-        page: Renders ``index.html`` for the site, when there is a page.
+        page: Renders ``index.html`` and the files it fetches (path -> bytes), when there is a page.
 
     Returns:
         The site.
@@ -218,9 +224,8 @@ def build_site(
         resources[compact_path(feed.path)] = Resource.make(body, ICS_TYPE, changed)
     site = Site(compiled, resources, feeds, changed, removed, compactor)
     if page is not None:
-        html = page(site)
-        resources = {**resources, "index.html": Resource.make(html, HTML_TYPE, changed)}
-        site = Site(compiled, resources, feeds, changed, removed, compactor)
+        pages = {path: Resource.make(body, resource_type(path), changed) for path, body in page(site).items()}
+        site = Site(compiled, {**resources, **pages}, feeds, changed, removed, compactor)
     return site
 
 
@@ -228,7 +233,7 @@ def load_site(
     events_path: str | Path,
     *,
     state_path: str | Path | None = None,
-    page: Callable[[Site], bytes] | None = None,
+    page: Callable[[Site], Mapping[str, bytes]] | None = None,
     cache: ContentCache | None = None,
 ) -> Site:
     """Read ``events_path`` (and its state file) and build its site, without writing anything.
@@ -242,7 +247,7 @@ def load_site(
         events_path: The events file.
         state_path: The state file written by ``calfeed build``; None or a missing
             file means no state.
-        page: Renders ``index.html`` for the site.
+        page: Renders ``index.html`` and the files it fetches.
         cache: Event content of an earlier compile, reused for unchanged events.
 
     Raises:
@@ -262,5 +267,16 @@ def load_site(
 
 
 __all__ = [
-    "HTML_TYPE", "ICS_TYPE", "Feed", "Resource", "Site", "build_site", "feed_slugs", "load_site", "select_feeds", "slugify"
+    "HTML_TYPE",
+    "ICS_TYPE",
+    "JSON_TYPE",
+    "Feed",
+    "Resource",
+    "Site",
+    "build_site",
+    "feed_slugs",
+    "load_site",
+    "resource_type",
+    "select_feeds",
+    "slugify",
 ]
