@@ -24,7 +24,7 @@ from calfeed.cli import cli
 from calfeed.folder import load_folder
 from calfeed.lint import lint
 from calfeed.site import load_site
-from calfeed.web import create_app, render_page, render_pages
+from calfeed.web import create_app, render_pages
 from calfeed.web.folder import all_feed, render_folder_page
 
 #: Pairs of zones whose datetimes compare equal (same offsets), and one that differs.
@@ -210,7 +210,7 @@ def test_issue_11_warm_folder_equals_cold_after_every_edit(edits: list[tuple[str
                 schedules[name] = before
                 save(name)
             sites = [(each, load_site(root / each / "events.yaml", state_path=None,
-                                      page=lambda site: render_page(site, base_url=None))) for each in ("one", "two")]
+                                      page=lambda site: render_pages(site, base_url=None))) for each in ("one", "two")]
             folder_info = load_folder(root)
             assert client.get("/").data == render_folder_page(folder_info, sites, base_url=None), edit
             assert client.get("/all.ics").data == all_feed(folder_info, sites), edit
