@@ -141,6 +141,7 @@ class Settings:
     work: Path
     quick: bool = False
     skip: frozenset[str] = frozenset()
+    argv: list[str] = field(default_factory=list)  # the command line, printed with the table
 
     def repeats(self, count: int) -> int:
         """Runs of the calfeed and ical-generator measurements at ``count`` events."""

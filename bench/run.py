@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         work=work,
         quick=quick,
         skip=frozenset(part.strip() for part in args.skip.split(",") if part.strip()),
+        argv=list(sys.argv[1:] if argv is None else argv),
     )
     try:
         report = render(run(settings), settings)
