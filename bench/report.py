@@ -376,7 +376,7 @@ def target_rows(r: Results, s: Settings, plain_total: dict[int, float]) -> list[
         verdict = yes_no(bool(held) and all(goal.ratios[big] <= 1 for goal in held))
         detail = "; ".join(f"{goal.target.split(' (')[0]}: {goal.met(big).strip('*')}" for goal in held)
         if unmeasured:
-            detail += f" ({len(unmeasured)} row(s) measured at 10k only)"
+            detail += f" ({len(unmeasured)} row(s) not measured at 50k)"
         cells = [detail if c == big else "" for c in shown]
         lines.append("| 50,000 events | every row above holds its ratio | " + " | ".join(cells)
                      + f" | {verdict} (at 50k) |")
