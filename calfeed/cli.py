@@ -209,10 +209,10 @@ def build_command(
     page, assets = None, None
     if base_url:
         # Flask renders the page (Jinja); imported here so check and lint never load it.
-        from .web import render_page, static_files
+        from .web import render_pages, static_files
 
         def page(site):  # type: ignore[no-untyped-def]
-            return render_page(site, base_url=base_url, dynamic=False)
+            return render_pages(site, base_url=base_url, dynamic=False)
 
         assets = static_files()
     try:
@@ -245,13 +245,13 @@ def _build_folder(root: Path, out_dir: Path, base_url: str | None, *, check: boo
     page = index = assets = None
     if base_url:
         # Flask renders the pages (Jinja); imported here so check and lint never load it.
-        from .web import render_page, static_files
+        from .web import render_pages, static_files
         from .web.folder import render_folder_page
 
         base = base_url if base_url.endswith("/") else base_url + "/"
 
         def page(name, site):  # type: ignore[no-untyped-def]
-            return render_page(site, base_url=f"{base}{name}/", dynamic=False)
+            return render_pages(site, base_url=f"{base}{name}/", dynamic=False)
 
         def index(sites):  # type: ignore[no-untyped-def]
             return render_folder_page(folder, sites, base_url=base)

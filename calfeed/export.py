@@ -411,7 +411,7 @@ def build(
     out_dir: str | Path,
     *,
     state_path: str | Path | None,
-    page: Callable[[Site], bytes] | None = None,
+    page: Callable[[Site], Mapping[str, bytes]] | None = None,
     assets: Mapping[str, bytes] | None = None,
     now: dt.datetime | None = None,
     check: bool = False,
@@ -433,7 +433,7 @@ def build(
         out_dir: The output directory.
         state_path: The state file (SEQUENCE and last change per event); None keeps
             no state, so DTSTAMP comes from the calendar's ``updated``.
-        page: Renders ``index.html`` for the site.
+        page: Renders ``index.html`` and the files it fetches.
         assets: More files for the site by path, such as the page's CSS and JavaScript.
         now: The time recorded for changed events (default: SOURCE_DATE_EPOCH or now).
         check: Write nothing; report what would change.
@@ -476,7 +476,7 @@ def _build(
     events_path: str | Path,
     out: Path,
     state_path: Path | None,
-    page: Callable[[Site], bytes] | None,
+    page: Callable[[Site], Mapping[str, bytes]] | None,
     assets: Mapping[str, bytes] | None,
     now: dt.datetime | None,
     base_url: str | None,

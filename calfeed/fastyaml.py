@@ -28,16 +28,36 @@ try:  # an optional speed-up: without it every file takes the full reader
 except ImportError:  # pragma: no cover - yaml-rs is a dependency; a build without a wheel for the platform
     yaml_rs = None  # type: ignore[assignment]
 
-#: A tag, anchor or alias at the start of a token, a tab (where libyaml and yaml-rs allow them differs),
-#: a line break that only YAML 1.1 (libyaml) knows (NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR), odd
-#: tokens in flow collections, a stray byte order mark: leave those files to the full reader.
-_SPECIAL = re.compile(
-    rb"(?:^|[\s,\[{])[!&*]\S|\t|\xc2\x85|\xe2\x80[\xa8\xa9]"
-    rb"|[\[{,][ ]*[|>:?,]|,[ ]*[\]}]"   # odd tokens right after a flow indicator, where the two parsers part ways
-    rb"|.\xef\xbb\xbf"         # a byte order mark anywhere but at the start
-    # characters libyaml refuses and yaml-rs reads (DEL, C1 controls, U+FFFE/U+FFFF)
-    rb"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x84\x86-\x9f]|\xef\xbf[\xbe\xbf]"
-)
+#: A tag, anchor or alias (``!``, ``&``, ``*`` starting a token: the full reader refuses unknown
+#: tags and bounds alias expansion) and odd tokens right after a flow indicator (where the two
+#: parsers part ways): the candidates are found by a character class, which is fast, and the
+#: rare ones checked in Python.
+_MARK = re.compile(rb"[!&*]\S")
+_FLOW = re.compile(rb"[\[{,] *[|>:?,\]}]")
+_TOKEN_START = frozenset(b" \t\r\n,[{")
+#: A tab (where libyaml and yaml-rs allow them differs) and the line breaks only YAML 1.1
+#: (libyaml) knows (NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR).
+_BYTES = (b"\t", b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
+
+
+#: Characters libyaml refuses and yaml-rs reads (DEL, C1 controls, U+FFFE/U+FFFF).
+_REFUSED = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x84\x86-\x9f]|\xef\xbf[\xbe\xbf]")
+
+
+def _special(data: bytes) -> bool:
+    """True when ``data`` holds anything the fast path leaves to the full reader (see above)."""
+    if any(marker in data for marker in _BYTES) or b"\xef\xbb\xbf" in data[1:]:
+        return True  # a byte order mark anywhere but at the start, too
+    if _REFUSED.search(data):
+        return True
+    for match in _MARK.finditer(data):
+        if match.start() == 0 or data[match.start() - 1] in _TOKEN_START:
+            return True
+    for match in _FLOW.finditer(data):
+        token = match.group()
+        if not (token[:1] in (b"[", b"{") and token[-1:] in (b"]", b"}")):  # [] and {} are plain empty lists
+            return True
+    return False
 #: Plain text that calfeed's YAML 1.2 core resolver reads as a number, boolean or null.
 _TYPED = re.compile(
     r"[-+]?[0-9]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
@@ -84,7 +104,7 @@ def read_fast(raw: str | bytes, *, max_depth: int = 64) -> dict[str, Any] | None
     if yaml_rs is None:
         return None
     data_bytes = raw.encode("utf-8") if isinstance(raw, str) else raw
-    if _SPECIAL.search(data_bytes):
+    if _special(data_bytes):
         return None
     try:
         text = data_bytes.decode("utf-8").removeprefix("\ufeff")

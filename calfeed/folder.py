@@ -251,7 +251,7 @@ def build_folder(
     folder: Folder,
     out_dir: str | Path,
     *,
-    page: Callable[[str, Site], bytes] | None = None,
+    page: Callable[[str, Site], Mapping[str, bytes]] | None = None,
     index: Callable[[list[tuple[str, Site]]], bytes] | None = None,
     assets: Mapping[str, bytes] | None = None,
     now: dt.datetime | None = None,
@@ -268,7 +268,7 @@ def build_folder(
     Args:
         folder: The folder of schedules.
         out_dir: The output directory.
-        page: Renders a schedule's ``index.html`` (its name and site).
+        page: Renders a schedule's ``index.html`` and the files it fetches (its name and site).
         index: Renders the site's ``index.html`` from every schedule's site.
         assets: The page's CSS and JavaScript by path, written at the root and in each schedule.
         now: The time recorded for changed events.

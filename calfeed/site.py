@@ -19,7 +19,7 @@ from anyascii import anyascii
 
 from .changes import ATOM_TYPE, Change, History, history_path, load_history, record, to_atom
 from .compact import GOOGLE_LIMIT, Compactor, compact_path
-from .conference import JSON_TYPE, XML_TYPE, to_conference_files
+from .conference import XML_TYPE, to_conference_files
 from .ics import EPOCH, CompiledCalendar, ContentCache, Revision, compile_calendar
 from .load import load_calendar
 from .model import Calendar, Kind, Slot
@@ -29,6 +29,12 @@ from .state import State, load_state, revise
 
 ICS_TYPE = "text/calendar; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
+JSON_TYPE = "application/json"
+
+
+def resource_type(path: str) -> str:
+    """The content type of a page file by its name: HTML or JSON."""
+    return JSON_TYPE if path.endswith(".json") else HTML_TYPE
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +204,7 @@ def build_site(
     revisions: Mapping[str, Revision] | None = None,
     changed: dt.datetime | None = None,
     cache: ContentCache | None = None,
-    page: Callable[[Site], bytes] | None = None,
+    page: Callable[[Site], Mapping[str, bytes]] | None = None,
     removed: frozenset[str] = frozenset(),
     base_url: str | None = None,
     changes: tuple[Change, ...] = (),
@@ -211,7 +217,7 @@ def build_site(
         changed: When the schedule last changed (Last-Modified of the feeds); defaults to
             the latest revision, then the calendar's ``updated``, then the epoch.
         cache: Event content of an earlier compile, reused for unchanged events.
-        page: Renders ``index.html`` for the site, when there is a page.
+        page: Renders ``index.html`` and the files it fetches (path -> bytes), when there is a page.
         removed: Ids of events once published and since removed.
         base_url: The public URL of the site, when known: ``subscribe.svg`` needs it,
             and ``schedule.xml``/``schedule.json`` link each event's row on the page.
@@ -250,9 +256,8 @@ def build_site(
     resources["changes.atom"] = Resource.make(atom, ATOM_TYPE, changes[0].at if changes else changed)
     site = Site(compiled, resources, feeds, changed, removed, compactor, changes)
     if page is not None:
-        html = page(site)
-        resources = {**resources, "index.html": Resource.make(html, HTML_TYPE, changed)}
-        site = Site(compiled, resources, feeds, changed, removed, compactor, changes)
+        pages = {path: Resource.make(body, resource_type(path), changed) for path, body in page(site).items()}
+        site = Site(compiled, {**resources, **pages}, feeds, changed, removed, compactor, changes)
     return site
 
 
@@ -260,7 +265,7 @@ def load_site(
     events_path: str | Path,
     *,
     state_path: str | Path | None = None,
-    page: Callable[[Site], bytes] | None = None,
+    page: Callable[[Site], Mapping[str, bytes]] | None = None,
     cache: ContentCache | None = None,
     base_url: str | None = None,
 ) -> Site:
@@ -275,7 +280,7 @@ def load_site(
         events_path: The events file.
         state_path: The state file written by ``calfeed build``; None or a missing
             file means no state.
-        page: Renders ``index.html`` for the site.
+        page: Renders ``index.html`` and the files it fetches.
         cache: Event content of an earlier compile, reused for unchanged events.
         base_url: The public URL of the site, when configured.
 
@@ -299,5 +304,16 @@ def load_site(
 
 
 __all__ = [
-    "HTML_TYPE", "ICS_TYPE", "Feed", "Resource", "Site", "build_site", "feed_slugs", "load_site", "select_feeds", "slugify"
+    "HTML_TYPE",
+    "ICS_TYPE",
+    "JSON_TYPE",
+    "Feed",
+    "Resource",
+    "Site",
+    "build_site",
+    "feed_slugs",
+    "load_site",
+    "resource_type",
+    "select_feeds",
+    "slugify",
 ]

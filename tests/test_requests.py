@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import parse_qs, quote, quote_plus, urlsplit
+from urllib.parse import parse_qs, quote, quote_plus, unquote, urlsplit
 
 import icalendar
 import pytest
@@ -130,7 +131,8 @@ FORGED = [
     {"X-Forwarded-Prefix": '/"><script>alert(1)</script>', "Forwarded": "host=poison.example"},
 ]
 RESOURCES = ["/", "/index.html", "/calendar.ics", "/events/doe.ics", "/days/2024-05-02.ics",
-             "/calendar.ics?speaker=Doe", "/calendar.ics?events=doe,jane&alarm=15", "/static/calfeed.js"]
+             "/calendar.ics?speaker=Doe", "/calendar.ics?events=doe,jane&alarm=15", "/static/calfeed.js",
+             "/details/doe.json", "/search.json"]
 
 
 @pytest.mark.parametrize("config", [{}, {"PROXY_FIX": True}, {"PROXY_FIX": 2}, {"BASE_URL": "https://cal.example.org/c"},
@@ -336,3 +338,27 @@ def test_issue_11_folder_healthz_names_files_from_the_folder(folder_app: Callabl
     assert report.json["schedules"]["two"]["problems"][0]["text"].startswith("two/events.yaml:1:7: ")
     assert report.json["schedules"]["one"]["problems"][0]["text"].startswith("one/events.yaml:")
     assert str(tmp_path) not in text and str(tmp_path.resolve()) not in text
+
+
+def test_issue_14_smaller_feeds_google_links_without_base_url(make_app: Callable[..., Flask]) -> None:
+    # The smaller feeds' Google buttons on the page without a base URL: a private redirect per feed (the
+    # script writes the link in place from data-feed), never a cid that names a relative path.
+    want = Path(__file__).resolve().parent.parent / "events.yaml"
+    client = make_app(want.read_text(encoding="utf-8"), PROXY_FIX=True).test_client()
+    page = client.get("/").get_data(as_text=True)
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "cal.example.org", "X-Forwarded-Prefix": "/want"}
+
+    assert "render?cid=" not in page and "cal.example.org" not in page
+    links = re.findall(r'<a class="google" href="subscribe/google\?feed=([^"]+)" data-feed="([^"]+)">', page)
+    assert len(links) > 5
+    for feed, google in links:
+        response = client.get(f"/subscribe/google?feed={feed}", headers=headers)
+        assert (response.status_code, response.headers["Cache-Control"]) == (302, "private, no-store")
+        location = response.headers["Location"]
+        assert location == "https://calendar.google.com/calendar/render?cid=" + quote(
+            "https://cal.example.org/want/" + unquote(google), safe="")
+        assert client.get("/" + unquote(google)).data == client.get("/" + unquote(feed)).data  # small: itself
+        outlook = client.get(f"/subscribe/outlook?feed={feed}", headers=headers).headers["Location"]
+        assert parse_qs(urlsplit(outlook).query)["url"] == ["https://cal.example.org/want/" + unquote(feed)]
+    assert client.get("/subscribe/google?feed=events/gainaru.ics").status_code == 404  # feeds only
+    assert client.get("/subscribe/google?feed=../calendar.ics").status_code == 404

@@ -24,7 +24,7 @@ from calfeed.cli import cli
 from calfeed.folder import load_folder
 from calfeed.lint import lint
 from calfeed.site import load_site
-from calfeed.web import create_app, render_page
+from calfeed.web import create_app, render_pages
 from calfeed.web.folder import all_feed, render_folder_page
 
 #: Pairs of zones whose datetimes compare equal (same offsets), and one that differs.
@@ -155,13 +155,13 @@ def test_issue_11_warm_server_equals_cold_build_after_every_edit(edits: list[tup
             save()
             try:
                 cold = load_site(events, state_path=state if with_state else None,
-                                 page=lambda site: render_page(site, base_url=None))
+                                 page=lambda site: render_pages(site, base_url=None))
             except ValueError:  # an edit that makes the schedule invalid is undone: both sides go on from the last good one
                 schedule.clear()
                 schedule.update(before)
                 save()
                 cold = load_site(events, state_path=state if with_state else None,
-                                 page=lambda site: render_page(site, base_url=None))
+                                 page=lambda site: render_pages(site, base_url=None))
             warm = every_resource(client, set(cold.resources))
             for path, resource in cold.resources.items():
                 assert warm[path] == resource.body, (edit, path)
@@ -211,7 +211,7 @@ def test_issue_11_warm_folder_equals_cold_after_every_edit(edits: list[tuple[str
                 schedules[name] = before
                 save(name)
             sites = [(each, load_site(root / each / "events.yaml", state_path=None,
-                                      page=lambda site: render_page(site, base_url=None))) for each in ("one", "two")]
+                                      page=lambda site: render_pages(site, base_url=None))) for each in ("one", "two")]
             folder_info = load_folder(root)
             assert client.get("/").data == render_folder_page(folder_info, sites, base_url=None), edit
             assert client.get("/all.ics").data == all_feed(folder_info, sites), edit

@@ -25,7 +25,7 @@ from werkzeug.http import http_date
 from calfeed.cli import cli
 from calfeed.errors import EventsFileError
 from calfeed.site import load_site
-from calfeed.web import create_app, render_page, static_files
+from calfeed.web import create_app, render_page, render_pages, static_files
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events.yaml"
@@ -144,12 +144,29 @@ def test_reload_unreadable_state_keeps_last_good(client: FlaskClient, events_fil
 
 def test_page_with_base_url_equals_exported_page(make_app: Callable[..., Flask], events_file: Path) -> None:
     base = "https://schedule.example.org/want/"
-    exported = load_site(events_file, page=lambda site: render_page(site, base_url=base)).resources["index.html"]
+    exported = load_site(events_file, page=lambda site: render_pages(site, base_url=base)).resources
+    client = make_app(BASE_URL=base).test_client()
 
-    response = make_app(BASE_URL=base).test_client().get("/")
+    for path in ("index.html", "search.json", "details/gainaru.json"):
+        response = client.get("/" if path == "index.html" else "/" + path)
+        assert response.data == exported[path].body
+        assert response.headers["ETag"] == exported[path].etag
+        assert response.headers["Content-Type"] == exported[path].content_type
 
-    assert response.data == exported.body
-    assert response.headers["ETag"] == exported.etag
+
+def test_issue_14_details_without_base_url_depend_on_no_host(client: FlaskClient, events_file: Path) -> None:
+    # Like the page: rendered once per build with no absolute link of the site's own, whatever the Host says.
+    expected = render_pages(load_site(events_file), base_url=None)
+    for path in ("details/gainaru.json", "search.json"):
+        response = client.get("/" + path, base_url="https://talks.example.net/")
+        assert (response.status_code, response.headers["Content-Type"]) == (200, "application/json")
+        assert response.data == expected[path]
+        assert b"talks.example.net" not in response.data
+    details = client.get("/details/gainaru.json", base_url="https://other.example.com/").get_json()
+    assert details["google"].startswith("https://calendar.google.com/calendar/render?action=TEMPLATE&")
+    assert details["ics"] == "events/gainaru.ics"
+    assert "example" not in details["google"] + details["outlook"] + details["office"]
+    assert client.get("/details/nobody.json").status_code == 404
 
 
 def test_page_without_base_url_depends_on_no_host(client: FlaskClient, events_file: Path) -> None:
@@ -209,7 +226,7 @@ def test_security_headers_every_response(client: FlaskClient, path: str) -> None
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "no-referrer"
     assert headers["Content-Security-Policy"] == (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
         "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 
@@ -623,13 +640,16 @@ def test_healthz_ok_report(client: FlaskClient, events_file: Path) -> None:
 
 
 def test_page_every_event_and_subscribe_links(make_app: Callable[..., Flask], events_file: Path) -> None:
-    response = make_app(BASE_URL="https://want.example.org/").test_client().get("/")
+    client = make_app(BASE_URL="https://want.example.org/").test_client()
+    response = client.get("/")
     page = response.get_data(as_text=True)
 
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
     for slot in load_site(events_file).compiled.slots:
+        assert f'<li id="e-{slot.id}"' in page
         assert f'value="{slot.id}"' in page
-        assert f'href="events/{slot.id}.ics" download="{slot.id}.ics"' in page
+        details = client.get(f"/details/{slot.id}.json").get_json()
+        assert client.get("/" + details["ics"]).headers["Content-Disposition"] == f'attachment; filename="{slot.id}.ics"'
     assert 'href="webcal://want.example.org/calendar.ics"' in page
     # The https URL in cid (docs/clients.md), and Google's "add by URL" page beside it.
     assert "render?cid=https%3A%2F%2Fwant.example.org%2Fcalendar.ics" in page
@@ -646,21 +666,25 @@ def test_page_times_zone_and_streamed(client: FlaskClient) -> None:
     page = client.get("/").get_data(as_text=True)
 
     assert "Times in CST (America/Chicago)" in page
-    time_element = '<time class="local" datetime="2023-12-16T09:00:00-06:00" data-end="2023-12-16T09:30:00-06:00">'
-    assert time_element + "09:00–09:30</time>" in page
+    assert '<time datetime="2023-12-16T09:00-06:00" data-m="30">09:00–09:30</time>' in page
     streamed = [slot for slot in load_site(EVENTS).compiled.slots if slot.stream_url]
     assert page.count('<span class="badge streamed">Streamed</span>') == len(streamed) == 16
     assert "Online: Gather Town" in page
 
 
 def test_page_one_off_links_utc(make_app: Callable[..., Flask]) -> None:
-    page = make_app(BASE_URL="https://want.example.org/").test_client().get("/").get_data(as_text=True)
+    client = make_app(BASE_URL="https://want.example.org/").test_client()
+    page = client.get("/").get_data(as_text=True)
+    details = client.get("/details/gainaru.json").get_json()
 
-    google = "https://calendar.google.com/calendar/render?action=TEMPLATE&amp;text=A%20data-centric%20view"
-    assert google in page
-    assert "dates=20231216T150000Z%2F20231216T153000Z" in page
-    assert "startdt=2023-12-16T15%3A00%3A00Z&amp;enddt=2023-12-16T15%3A30%3A00Z" in page
-    assert "https%3A%2F%2Fwant.example.org%2Fevents%2Fgainaru.ics" in page
+    google = "https://calendar.google.com/calendar/render?action=TEMPLATE&text=A%20data-centric%20view"
+    assert details["google"].startswith(google)
+    assert "dates=20231216T150000Z%2F20231216T153000Z" in details["google"]
+    assert "startdt=2023-12-16T15%3A00%3A00Z&enddt=2023-12-16T15%3A30%3A00Z" in details["outlook"]
+    assert details["outlook"].startswith("https://outlook.live.com/calendar/0/deeplink/compose?")
+    assert details["office"].startswith("https://outlook.office.com/calendar/0/deeplink/compose?")
+    assert "startdt=2023-12-16T15%3A00%3A00Z&enddt=2023-12-16T15%3A30%3A00Z" in details["office"]
+    assert "https%3A%2F%2Fwant.example.org%2Fevents%2Fgainaru.ics" in details["google"]
     assert "one-off copy" in page
 
 
@@ -730,7 +754,10 @@ def test_page_hostile_text_escaped(tmp_path: Path) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in page
     assert "O&#39;Brien &amp; &lt;Co&gt;" in page
-    assert "&lt;/details&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in page
+    details = client.get("/details/xss.json")
+    assert details.headers["X-Content-Type-Options"] == "nosniff"
+    assert details.headers["Content-Type"] == "application/json"
+    assert details.get_json()["abstract"] == "</details><script>alert(2)</script>"  # the page sets it as text
     assert 'href="javascript:' not in page
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Content-Security-Policy"].startswith("default-src 'none'; script-src 'self';")
@@ -740,7 +767,7 @@ def test_render_page_static_without_personal_form(events_file: Path) -> None:
     page = render_page(load_site(events_file), base_url="https://cal.example.org/", dynamic=False).decode()
 
     assert "<form" not in page and 'name="events"' not in page and "?kind=" not in page
-    assert 'href="events/you.ics" download="you.ics"' in page
+    assert '<li id="e-you"' in page
 
 
 def test_healthz_json_content_type(client: FlaskClient) -> None:

@@ -10,7 +10,18 @@ from __future__ import annotations
 from .app import bp, create_app, health, init_app, run
 from .feeds import MAX_ALARM, MAX_IDS, MAX_QUERY_BYTES, personal_path, personal_url, select_events
 from .http import last_modified, send_resource
-from .page import GOOGLE_ADD_BY_URL, google_event_link, google_subscribe_link, outlook_event_link, page_context, render_page, static_files, subscribe_links
+from .page import (
+    GOOGLE_ADD_BY_URL,
+    details_files,
+    google_event_link,
+    google_subscribe_link,
+    outlook_event_link,
+    page_context,
+    render_page,
+    render_pages,
+    static_files,
+    subscribe_links,
+)
 from .reload import SETTLE_SECONDS, Failure, Holder, Signature, Snapshot
 
 __all__ = [
@@ -25,6 +36,7 @@ __all__ = [
     "Snapshot",
     "bp",
     "create_app",
+    "details_files",
     "google_event_link",
     "google_subscribe_link",
     "health",
@@ -35,6 +47,7 @@ __all__ = [
     "personal_path",
     "personal_url",
     "render_page",
+    "render_pages",
     "run",
     "select_events",
     "send_resource",

@@ -24,15 +24,13 @@ from ..site import Site, load_site
 from ..state import default_state_path
 from .feeds import _FILTERS, MAX_QUERY_BYTES, _calendar_resource, _personal_resource, select_events
 from .http import _lookup, send_resource
-from .page import (
-    PACKAGE, SUBSCRIBE_PATHS, _base, _code_resource, _configure_jinja, _page_resource, _render, subscribe_links,
-)
+from .page import PACKAGE, SUBSCRIBE_PATHS, _base, _code_resource, _configure_jinja, _render, subscribe_links
 from .reload import Holder, _current, _holder
 
 bp = Blueprint("feeds", __name__)
 
 _CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 _TEXT_TYPE = "text/plain; charset=utf-8"
@@ -90,7 +88,8 @@ def subscribe(client: str) -> BaseResponse:
 
     The page itself holds no absolute URL, so nothing a request says (Host,
     X-Forwarded-*) reaches what a shared cache stores; this answer is built from the
-    request and is never stored (``Cache-Control: private, no-store``).
+    request and is never stored (``Cache-Control: private, no-store``). ``?feed=``
+    names one of the smaller feeds (``days/2025-02-01.ics``); the whole schedule by default.
     """
     if client not in SUBSCRIBE_PATHS:
         raise NotFound()
@@ -98,8 +97,15 @@ def subscribe(client: str) -> BaseResponse:
     base = current_app.config["BASE_URL"]
     root = _base(base) if base else request.url_root
     site = snapshot.site
-    google = site.google_path("calendar.ics")
-    links = subscribe_links(root + "calendar.ics", site.calendar.name, google_url=root + google if google else None)
+    path = request.args.get("feed", "calendar.ics")
+    name = site.calendar.name
+    if path != "calendar.ics":
+        feed = next((feed for feed in site.feeds if feed.path == path), None)
+        if feed is None:
+            raise NotFound()
+        name = f"{name} ({feed.title})"
+    google = site.google_path(path)
+    links = subscribe_links(root + path, name, google_url=root + google if google else None)
     target = links[client]
     if target is None:
         raise NotFound()  # no feed of this size fits Google Calendar: the page offers the smaller ones
@@ -113,8 +119,8 @@ def subscribe(client: str) -> BaseResponse:
 def index() -> Response:
     """The schedule and subscribe page."""
     snapshot = _current()
-    page = _page_resource(snapshot)
-    return send_resource(snapshot, page, keep_gzip=page is snapshot.site.resources.get("index.html"))
+    # Rendered once per build (with BASE_URL, or host-independent without it), never per request.
+    return send_resource(snapshot, _lookup(snapshot, "index.html"))
 
 
 @bp.get("/calendar.ics")
@@ -180,7 +186,7 @@ def healthz() -> Response:
 
 @bp.get("/<path:path>")
 def resource(path: str) -> Response:
-    """Any other resource of the site: events/, days/, kinds/, tracks/, rooms/."""
+    """Any other resource of the site: events/, days/, kinds/, tracks/, rooms/, the page's details/."""
     snapshot = _current()
     return send_resource(snapshot, _lookup(snapshot, path))
 

@@ -21,7 +21,9 @@ MAX_IDS = 1000
 #: Longest reminder a personal feed may ask for, in minutes (a day).
 MAX_ALARM = 1440
 
-_FILTERS = ("kind", "speaker", "events", "alarm")
+_FILTERS = ("kind", "speaker", "events", "alarm", "day", "track", "room")
+#: Filters by a smaller feed's file name (``track=risc-v`` is ``tracks/risc-v.ics``), as the page sets them.
+_PARTS = {"day": "days", "track": "tracks", "room": "rooms"}
 
 def _values(args: MultiDict[str, str], name: str) -> list[str]:
     """Every value of a repeatable, comma-separated parameter, without empties or repeats."""
@@ -77,6 +79,22 @@ def _alarm(args: MultiDict[str, str]) -> int | None:
     return int(raw)
 
 
+def _parts(site: Site, args: MultiDict[str, str]) -> list[tuple[str, set[str]]]:
+    """Each asked-for day, track and room filter as (title, event ids); values of one parameter add up."""
+    feeds = {feed.path: feed for feed in site.feeds}
+    parts = []
+    for name, folder in _PARTS.items():
+        values = _values(args, name)
+        unknown = [value for value in values if f"{folder}/{value}.ics" not in feeds]
+        if unknown:
+            raise BadRequest(f"unknown {name}{'s' if len(unknown) > 1 else ''}: {_named(unknown)}; "
+                             f"the values are the file names of the {folder}/ feeds.")
+        if values:
+            chosen = [feeds[f"{folder}/{value}.ics"] for value in values]
+            parts.append((", ".join(feed.title for feed in chosen), {i for feed in chosen for i in feed.event_ids}))
+    return parts
+
+
 def select_events(site: Site, args: MultiDict[str, str]) -> tuple[list[str] | None, str | None, int | None]:
     """Read a filtered feed's query: which events, the feed's name and the reminder.
 
@@ -85,8 +103,9 @@ def select_events(site: Site, args: MultiDict[str, str]) -> tuple[list[str] | No
 
     Args:
         site: The site whose events are selected.
-        args: The query: ``kind``, ``speaker`` and ``events`` (each repeatable or
-            comma-separated) and ``alarm`` (minutes); other parameters are ignored,
+        args: The query: ``kind``, ``speaker``, ``events``, ``day``, ``track`` and
+            ``room`` (each repeatable or comma-separated; the last three by the file
+            name of their smaller feed) and ``alarm`` (minutes); other parameters are ignored,
             so a cache-busting ``?v=2`` still works.
 
     Returns:
@@ -120,11 +139,12 @@ def select_events(site: Site, args: MultiDict[str, str]) -> tuple[list[str] | No
     speakers, bad_speakers = _speakers(args, names)
     if bad_speakers:
         raise BadRequest(f"no speaker named {_named(bad_speakers)} in this schedule.")
-    if not (kinds or speakers or ids):
+    narrowed = _parts(site, args)
+    if not (kinds or speakers or ids or narrowed):
         return None, (f"with {alarm}-minute reminders" if alarm is not None else None), alarm
     wanted_speakers = set(speakers)
     wanted_ids = set(ids)
-    if ids and not kinds and not speakers:  # a personal feed: order the ids, no scan of the schedule
+    if ids and not kinds and not speakers and not narrowed:  # a personal feed: order the ids, no scan of the schedule
         positions = compiled.positions
         selected = sorted((event_id for event_id in wanted_ids if event_id in positions), key=positions.__getitem__)
     else:
@@ -134,6 +154,7 @@ def select_events(site: Site, args: MultiDict[str, str]) -> tuple[list[str] | No
             if (not kinds or slot.event.kind.value in kinds)
             and (not speakers or any(_speaker_key(s.name) in wanted_speakers for s in slot.event.speakers))
             and (not ids or slot.id in wanted_ids)
+            and all(slot.id in part_ids for _, part_ids in narrowed)
         ]
     parts = []
     if ids:
@@ -142,6 +163,7 @@ def select_events(site: Site, args: MultiDict[str, str]) -> tuple[list[str] | No
         parts.append(", ".join(Kind(kind).label for kind in kinds))
     if speakers:
         parts.append("with " + ", ".join(names[speaker] for speaker in speakers))
+    parts += [title for title, _ in narrowed]
     name = ("personal: " if ids else "filtered: ") + "; ".join(parts)
     return selected, name, alarm
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -38,37 +39,40 @@ class _Link:
     url: str
     #: For a feed: the Google Calendar subscribe link of the feed Google reads whole (None: none fits).
     google: str | None = None
+    #: On a page without a base URL: the relative path of that feed, for the script to write the link in place.
+    google_feed: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class _Row:
-    """One event as the page shows it: text and links, nothing left to compute in the template."""
+    """One event as the list shows it; its abstract and links come on demand (``details/<id>.json``)."""
 
     id: str
+    #: ``session`` (it holds talks), ``talk`` (part of a session), ``cancelled``.
+    classes: str
     title: str
     kind: str
     kind_value: str
     cancelled: bool
     tentative: bool
+    streamed: bool
     start_iso: str
-    end_iso: str
+    #: The duration: the end, shorter than a second timestamp.
+    minutes: int
     time: str
-    zone_abbr: str
-    zone_name: str | None
-    speakers: tuple[str, ...]
+    #: The zone, when the day has events in several.
+    zone: str | None
+    speakers: str
     location: str | None
     online: str | None
-    stream_url: str | None
-    links: tuple[_Link, ...]
-    abstract: str | None
+    track: str | None
+    #: Positions of the event's track and room among the filter's options.
+    track_index: int | None
+    room_index: int | None
     session: str | None
-    ics_path: str
-    google: str
-    outlook: str
-    office: str
-    #: The event's short-link hash (16 hex digits), from which the page's script builds personal feed URLs.
+    #: The event's short-link hash (16 hex digits), from which the script builds personal feed URLs.
     hash: str
-    #: Bytes of its VEVENT in full and compact feeds: the script picks the feed Google reads whole.
+    #: Bytes of its VEVENT in the full and the compact feeds: the script picks the feed Google reads whole.
     size: int
     compact_size: int
 
@@ -89,6 +93,18 @@ class _Change:
     title: str
     text: str
     event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Facet:
+    """A filter: its URL parameter, its label and its options (each a smaller feed)."""
+
+    name: str
+    label: str
+    folder: str
+    #: (slug, title, google): the slug is the feed's file name, ``<folder>/<slug>.ics``; google
+    #: says which feed Google Calendar reads whole: "" the feed, "c" its compact twin, "-" none.
+    options: tuple[tuple[str, str, str], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +214,11 @@ def _google_url(site: Site, base: str, path: str) -> str | None:
     return base + found if found else None
 
 
+#: Where the page without a base URL sends its subscribe buttons: the server answers each
+#: with a private redirect to the absolute link (and calfeed.js writes that link in place).
+SUBSCRIBE_PATHS = {client: f"subscribe/{client}" for client in ("webcal", "google", "outlook", "office")}
+
+
 def _subscribe(site: Site, base: str, feed_url: str, *, dynamic: bool = True) -> dict[str, str | None]:
     """The page's subscribe links: absolute with a base URL; else the server's ``subscribe/`` redirects.
 
@@ -220,64 +241,124 @@ def _time_range(slot: Slot) -> str:
     return text + (f" (+{days} day{'s' if days > 1 else ''})" if days else "")
 
 
-def _row(slot: Slot, *, home_zone: str, shared_location: str | None, base: str, feed_url: str,
-         sizes: tuple[int, int] = (0, 0)) -> _Row:
+def _iso(moment: dt.datetime) -> str:
+    # Minutes are enough (the model has no seconds); shorter on a page of a thousand events.
+    return moment.isoformat(timespec="minutes")
+
+
+def _facets(site: Site) -> tuple[list[_Facet], dict[str, dict[str, int]]]:
+    """The filters, from the smaller feeds, and each event's option position per facet."""
+    names = {"days": ("day", "Day"), "tracks": ("track", "Track"), "rooms": ("room", "Room"), "kinds": ("kind", "Kind")}
+    options: dict[str, list[tuple[str, str, str]]] = {}
+    positions: dict[str, dict[str, int]] = {}
+    for feed in site.feeds:
+        folder, _, file = feed.path.partition("/")
+        if folder not in names:
+            continue
+        found = options.setdefault(folder, [])
+        title = feed.title
+        if folder == "days":
+            day = dt.date.fromisoformat(feed.title)
+            title = f"{day:%a} {day.day} {day:%b}"
+        for event_id in feed.event_ids:
+            positions.setdefault(folder, {})[event_id] = len(found)
+        google = site.google_path(feed.path)
+        found.append((file.removesuffix(".ics"), title, "" if google == feed.path else "c" if google else "-"))
+    # A filter with one option would hide nothing.
+    facets = [_Facet(*names[folder], folder, tuple(options[folder])) for folder in names if len(options.get(folder, ())) > 1]
+    return facets, positions
+
+
+def _row(slot: Slot, *, site: Site, shared_location: str | None, zones: int,
+         positions: dict[str, dict[str, int]]) -> _Row:
     event = slot.event
-    ics_path = f"events/{slot.id}.ics"
-    details = _details(slot, base + ics_path if base else "", feed_url if base else "")
-    links = [_Link("Slides" if len(event.slides) == 1 else f"Slides {number}", url)
-             for number, url in enumerate(event.slides, 1)]
-    links += [_Link(link.title, link.url) for link in event.links]
-    if event.url:
-        links.append(_Link("Event page", event.url))
+    cancelled = event.status is Status.CANCELLED
+    classes = ("session" if event.talks else "talk" if slot.session else "") + (" cancelled" if cancelled else "")
     return _Row(
         id=slot.id,
+        classes=classes.strip(),
         title=event.title,
         kind=event.label or event.kind.label,
         kind_value=event.kind.value,
-        cancelled=event.status is Status.CANCELLED,
+        cancelled=cancelled,
         tentative=event.status is Status.TENTATIVE,
-        start_iso=slot.start.isoformat(),
-        end_iso=slot.end.isoformat(),
+        streamed=slot.stream_url is not None,
+        start_iso=_iso(slot.start),
+        minutes=int((slot.end - slot.start).total_seconds() // 60),
         time=_time_range(slot),
-        zone_abbr=slot.start.strftime("%Z"),
-        zone_name=slot.tzid if slot.tzid != home_zone else None,
-        speakers=tuple(str(speaker) for speaker in event.speakers),
+        zone=f"{slot.start:%Z} ({slot.tzid})" if zones > 1 else None,
+        speakers=", ".join(str(speaker) for speaker in event.speakers),
         location=slot.location if slot.location != shared_location else None,
         online=event.online,
-        stream_url=slot.stream_url,
-        links=tuple(links),
-        abstract=event.abstract,
+        track=event.track,
+        track_index=positions.get("tracks", {}).get(slot.id),
+        room_index=positions.get("rooms", {}).get(slot.id),
         session=slot.session.title if slot.session is not None else None,
-        ics_path=ics_path,
-        google=google_event_link(slot, details=details),
-        outlook=outlook_event_link(slot, details=details),
-        office=outlook_event_link(slot, details=details, office=True),
         hash=f"{event_hash(slot.id):016x}",
-        size=sizes[0],
-        compact_size=sizes[1],
+        size=len(site.compiled.events[slot.id]),
+        compact_size=len(site.compactor.event(slot.id, ABSTRACT_LIMITS[0])),
     )
 
 
-def _days(site: Site, base: str, feed_url: str) -> list[_Day]:
-    home = site.calendar.timezone
+def _by_day(site: Site) -> dict[dt.date, list[Slot]]:
     # Stable sort: a session keeps its place before talks that start with it.
-    slots = sorted(site.compiled.slots, key=lambda slot: _utc(slot.start))
     by_day: dict[dt.date, list[Slot]] = {}
-    for slot in slots:
+    for slot in sorted(site.compiled.slots, key=lambda slot: _utc(slot.start)):
         by_day.setdefault(slot.start.date(), []).append(slot)
+    return dict(sorted(by_day.items()))
+
+
+def _days(site: Site, positions: dict[str, dict[str, int]]) -> list[_Day]:
     days = []
-    for day, day_slots in sorted(by_day.items()):
+    for day, day_slots in _by_day(site).items():
         zones = dict.fromkeys(f"{slot.start:%Z} ({slot.tzid})" for slot in day_slots)
         locations = {slot.location for slot in day_slots}
         shared = locations.pop() if len(locations) == 1 and len(day_slots) > 1 else None
         rows = tuple(
-            _row(slot, home_zone=home, shared_location=shared, base=base, feed_url=feed_url,
-                 sizes=(len(site.compiled.events[slot.id]), len(site.compactor.event(slot.id, ABSTRACT_LIMITS[0]))))
-            for slot in day_slots
+            _row(slot, site=site, shared_location=shared, zones=len(zones), positions=positions) for slot in day_slots
         )
         days.append(_Day(f"{day:%A} {day.day} {day:%B %Y}", day.isoformat(), ", ".join(zones), shared, rows))
     return days
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def _event_details(slot: Slot, *, base: str, feed_url: str) -> bytes:
+    """What the page shows of an event when it is opened: abstract, links and the one-off copies."""
+    event = slot.event
+    ics_path = f"events/{slot.id}.ics"
+    details = _details(slot, base + ics_path if base else "", feed_url if base else "")
+    links = [["Slides" if len(event.slides) == 1 else f"Slides {number}", url]
+             for number, url in enumerate(event.slides, 1)]
+    links += [[link.title, link.url] for link in event.links]
+    if event.url:
+        links.append(["Event page", event.url])
+    return _json({
+        "abstract": event.abstract,
+        "links": links,
+        "stream": slot.stream_url,
+        "ics": ics_path,
+        "google": google_event_link(slot, details=details),
+        "outlook": outlook_event_link(slot, details=details),
+        "office": outlook_event_link(slot, details=details, office=True),
+    })
+
+
+def details_files(site: Site, *, base_url: str | None) -> dict[str, bytes]:
+    """The page's data fetched on demand: ``details/<id>.json`` per event and ``search.json``.
+
+    ``search.json`` maps each event id to its abstract, for a search that reaches
+    beyond what the list shows; it is fetched on the first search. Like the page,
+    they hold no absolute URL of the site's own when ``base_url`` is None.
+    """
+    base = _base(base_url) if base_url else ""
+    feed_url = base + "calendar.ics"
+    files = {f"details/{slot.id}.json": _event_details(slot, base=base, feed_url=feed_url)
+             for slot in site.compiled.slots}
+    files["search.json"] = _json({slot.id: slot.event.abstract for slot in site.compiled.slots if slot.event.abstract})
+    return files
 
 
 def _feed_groups(site: Site, feeds: tuple[Feed, ...], base: str) -> list[_FeedGroup]:
@@ -286,14 +367,14 @@ def _feed_groups(site: Site, feeds: tuple[Feed, ...], base: str) -> list[_FeedGr
     for feed in feeds:
         folder = feed.path.split("/", 1)[0]
         google = _google_url(site, base, feed.path)
-        link = _Link(feed.title, base + feed.path, google_subscribe_link(google) if google else None)
+        if not google:
+            link = _Link(feed.title, base + feed.path)
+        elif base:
+            link = _Link(feed.title, base + feed.path, google_subscribe_link(google))
+        else:  # no absolute URL to give: the server's private redirect, or the script's link
+            link = _Link(feed.title, feed.path, f"{SUBSCRIBE_PATHS['google']}?feed={quote(feed.path)}", google)
         groups.setdefault(folder, []).append(link)
     return [_FeedGroup(titles.get(folder, folder), tuple(links)) for folder, links in groups.items()]
-
-
-#: Where the page without a base URL sends its subscribe buttons: the server answers each
-#: with a private redirect to the absolute link (and calfeed.js writes that link in place).
-SUBSCRIBE_PATHS = {client: f"subscribe/{client}" for client in ("webcal", "google", "outlook", "office")}
 
 
 def page_context(site: Site, *, base_url: str | None, dynamic: bool = True) -> dict[str, Any]:
@@ -312,12 +393,14 @@ def page_context(site: Site, *, base_url: str | None, dynamic: bool = True) -> d
     base = _base(base_url) if base_url else ""
     calendar = site.calendar
     feed_url = base + "calendar.ics"
+    facets, positions = _facets(site)
     return {
         "calendar": calendar,
         "base_url": base,
         "feed_url": feed_url,
         "subscribe": _subscribe(site, base, feed_url, dynamic=dynamic),
-        "days": _days(site, base, feed_url),
+        "days": _days(site, positions),
+        "facets": facets,
         "feed_groups": _feed_groups(site, site.feeds, base),
         "google_limit": GOOGLE_LIMIT,
         "refresh_hours": _hours(calendar.refresh_interval),
@@ -352,10 +435,14 @@ def _hours(interval: dt.timedelta) -> str:
     return "1 hour" if hours == 1 else f"{hours} hours"
 
 
-def _render(app: Flask, site: Site, base_url: str | None, dynamic: bool = True) -> bytes:
+def _render_html(app: Flask, site: Site, base_url: str | None, dynamic: bool) -> bytes:
     with app.app_context():
         context = page_context(site, base_url=base_url, dynamic=dynamic)
         return render_template("index.html", **context).encode("utf-8")
+
+
+def _render(app: Flask, site: Site, base_url: str | None, dynamic: bool = True) -> dict[str, bytes]:
+    return {"index.html": _render_html(app, site, base_url, dynamic), **details_files(site, base_url=base_url)}
 
 
 @lru_cache(maxsize=1)
@@ -368,6 +455,10 @@ def _page_app() -> Flask:
 
 def _configure_jinja(app: Flask) -> None:
     app.jinja_options = {**app.jinja_options, "trim_blocks": True, "lstrip_blocks": True}
+
+
+def _app() -> Flask:
+    return current_app._get_current_object() if has_app_context() else _page_app()  # type: ignore[attr-defined]
 
 
 def render_page(site: Site, *, base_url: str | None, dynamic: bool = True) -> bytes:
@@ -387,19 +478,27 @@ def render_page(site: Site, *, base_url: str | None, dynamic: bool = True) -> by
     Returns:
         The page as UTF-8 bytes.
     """
-    app = current_app._get_current_object() if has_app_context() else _page_app()  # type: ignore[attr-defined]
-    return _render(app, site, base_url, dynamic)
+    return _render_html(_app(), site, base_url, dynamic)
+
+
+def render_pages(site: Site, *, base_url: str | None, dynamic: bool = True) -> dict[str, bytes]:
+    """The page and the data it fetches on demand, by path: what ``build_site(page=...)`` publishes.
+
+    Args:
+        site: The site to show.
+        base_url: The public URL of the site; None for files without any absolute link of the site's own.
+        dynamic: As for :func:`render_page`.
+
+    Returns:
+        ``index.html``, ``search.json`` and ``details/<id>.json`` per event.
+    """
+    return _render(_app(), site, base_url, dynamic)
 
 
 def static_files() -> dict[str, bytes]:
     """The page's CSS and JavaScript by their path in the site, for the static export."""
     folder = Path(__file__).resolve().parent.parent / "static"
     return {f"static/{path.name}": path.read_bytes() for path in sorted(folder.iterdir()) if path.is_file()}
-
-
-def _page_resource(snapshot: Snapshot) -> Resource:
-    # Rendered once per build, with BASE_URL or host-independent: never per request.
-    return snapshot.site.resources["index.html"]
 
 
 def _code_resource(snapshot: Snapshot, *, picked: bool) -> Resource:
@@ -429,11 +528,13 @@ def _code_resource(snapshot: Snapshot, *, picked: bool) -> Resource:
 __all__ = [
     "GOOGLE_ADD_BY_URL",
     "SUBSCRIBE_PATHS",
+    "details_files",
     "google_event_link",
     "google_subscribe_link",
     "outlook_event_link",
     "page_context",
     "render_page",
+    "render_pages",
     "static_files",
     "subscribe_links",
 ]
