@@ -636,3 +636,49 @@ def test_issue_14_axe_no_serious_or_critical_violations(
     if os.environ.get("CALFEED_UPDATE_SCREENSHOT") == "1":
         for shot in (list_shot, day_shot, phone_shot):
             shutil.copyfile(shot, ROOT / "docs" / shot.name)
+
+
+@pytest.mark.slow
+def test_issue_17_browser_personal_feed_code_with_a_base_url(tmp_path: Path) -> None:
+    """With BASE_URL the page shows the code of the personal feed the visitor picks, and it loads."""
+    _require_tools()
+    import threading
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from werkzeug.serving import make_server
+
+    from calfeed.web import create_app
+    from servers import free_port
+
+    events = tmp_path / "events.yaml"
+    shutil.copyfile(ROOT / "events.yaml", events)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    server = make_server("127.0.0.1", port, create_app({"EVENTS_PATH": str(events), "BASE_URL": base,
+                                                        "RELOAD_SECONDS": None}), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with _chromium(tmp_path) as driver:
+            driver.get(base)
+            assert driver.find_element(By.ID, "subscribe-qr").is_displayed()
+            for event_id in ("gainaru", "panel"):
+                box = driver.find_element(By.CSS_SELECTOR, f'input[name="events"][value="{event_id}"]')
+                driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+                box.click()
+            Select(driver.find_element(By.ID, "alarm")).select_by_value("15")
+            code = load_site(events).short_links.code(["gainaru", "panel"])
+            assert driver.find_element(By.ID, "personal-url").get_attribute("value") == base + f"p/{code}.ics?alarm=15"
+            qr = driver.find_element(By.ID, "personal-qr")
+            assert qr.get_attribute("src") == base + f"subscribe.svg?p={code}&alarm=15"
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", qr)
+            WebDriverWait(driver, 10).until(lambda _: driver.execute_script(
+                "return arguments[0].complete && arguments[0].naturalWidth", qr))
+            assert qr.is_displayed()
+            status, headers, body = _get(base + f"subscribe.svg?p={code}&alarm=15")
+            assert (status, headers["Content-Type"]) == (200, "image/svg+xml")
+            assert f">{base}p/{code}.ics?alarm=15</text>".encode() in body  # the URL written under the code
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
