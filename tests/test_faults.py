@@ -107,13 +107,20 @@ def _variants() -> dict[str, str]:
     }
 
 
+#: How long the writer leaves a version before the next rewrite: most last a second, which is
+#: no longer than the server's settle time, so they may never be served; these last long
+#: enough that a server must serve them (the test's "lasting" versions).
+LASTING = {"v2": 3.0, "original": 3.0}
+
+
 def _writer(path: Path, stop: threading.Event, log: Counter[str]) -> None:
-    """Rewrite the events file every second: valid, invalid, deleted, written halfway."""
+    """Rewrite the events file every second or so: valid, invalid, deleted, written halfway."""
     variants = _variants()
     actions = ["v1", "invalid", "v2", "delete", "half-v1", "original", "syntax-error", "v2"]
-    step = 0
-    while not stop.wait(1.0):
+    step, hold = 0, 1.0
+    while not stop.wait(hold):
         action = actions[step % len(actions)]
+        hold = LASTING.get(action, 1.0)
         step += 1
         log[action] += 1
         if action == "invalid":
@@ -209,7 +216,7 @@ def test_faults_server_under_load_while_the_file_keeps_changing(tmp_path):
     total = sum(results[code] for code in ("200", "304"))
     RELIABILITY.append((
         "server: 60 s of GETs and conditional GETs (8 clients, 2 gunicorn workers) while events.yaml is "
-        "rewritten every second (valid, invalid, broken YAML, deleted, written halfway)",
+        "rewritten every second or three (valid, invalid, broken YAML, deleted, written halfway)",
         f"{total} requests in {elapsed:.0f} s; {sum(writes.values())} rewrites ({dict(writes)})",
         f"{results['200']} x 200, {results['304']} x 304, {len(problems)} problems; versions served: "
         f"{ {k: v for k, v in results.items() if not k.isdigit()} }",
@@ -217,5 +224,6 @@ def test_faults_server_under_load_while_the_file_keeps_changing(tmp_path):
     assert problems == [], sorted(set(problems))[:10]
     assert total > 1000
     # changes got through: the server waits until a file has been still for a second, so a
-    # version replaced within a second may never be served, but the lasting ones are
-    assert len([key for key in results if not key.isdigit()]) >= 2
+    # version replaced within a second may never be served, but the lasting ones (v2, and the
+    # original again) are
+    assert {"Closing remarks (v2)", "Closing remarks"} <= set(results), dict(results)
