@@ -309,10 +309,14 @@ def everything() -> Response:
         resource = holder.cached(("all",), sites, lambda: Resource.make(
             all_feed(holder.folder, sites), ICS_TYPE, folder_changed(sites)))
     else:
-        count = sum(len(ids) for ids in selected.values())
-        name = f"{holder.folder.name}: personal: {count} selected event{'s' if count != 1 else ''}"
-        resource = Resource.make(all_feed(holder.folder, sites, selected, name), ICS_TYPE, folder_changed(sites))
+        resource = _personal_feed(holder, sites, selected)
     return _respond(resource, _cache_seconds(sites))
+
+
+def _personal_feed(holder: FolderHolder, sites: list[tuple[str, Site]], selected: Mapping[str, list[str]]) -> Resource:
+    count = sum(len(ids) for ids in selected.values())
+    name = f"{holder.folder.name}: personal: {count} selected event{'s' if count != 1 else ''}"
+    return Resource.make(all_feed(holder.folder, sites, selected, name), ICS_TYPE, folder_changed(sites))
 
 
 @folder_bp.get("/personal")
@@ -345,11 +349,7 @@ def personal(code: str) -> Response:
         picks = folder_links(sites).resolve(code)
     except CodeError as err:
         raise BadRequest(f"{err}, got {_named([code])}.") from None
-    selected = selected_by_schedule(picks)
-    count = sum(len(ids) for ids in selected.values())
-    name = f"{holder.folder.name}: personal: {count} selected event{'s' if count != 1 else ''}"
-    resource = Resource.make(all_feed(holder.folder, sites, selected, name), ICS_TYPE, folder_changed(sites))
-    return _respond(resource, _cache_seconds(sites))
+    return _respond(_personal_feed(holder, sites, selected_by_schedule(picks)), _cache_seconds(sites))
 
 
 @folder_bp.get("/healthz")
