@@ -138,7 +138,7 @@ def test_issue_12_readme_wheel_and_ci_job(checkout, tmp_path):
 
     assert icalendar.Calendar.from_ical((repository / "public" / "calendar.ics").read_bytes())
     log = git(tmp_path / "remote.git", "log", "--format=%s", "--name-only", "main")
-    assert log.startswith("Record schedule changes\n\nevents.state.yaml\n")
+    assert log.startswith("Record schedule changes\n\nevents.history.yaml\nevents.state.yaml\n")
     before = git(tmp_path / "remote.git", "rev-parse", "main")
     for step in steps[2:]:  # the next run, nothing changed: nothing to commit
         run(step, repository, PATH=path, VIRTUAL_ENV=str(tmp_path / "runner"))
