@@ -21,8 +21,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .ics import CompiledCalendar, alarm_bytes, content_line
-from .model import Slot, Status
+from .ics import CompiledCalendar, alarm_bytes, content_line, heading
+from .model import Slot
 
 #: What Google Calendar reads of a subscribed feed (its help page says 1 MB; reports agree).
 GOOGLE_LIMIT = 1_000_000
@@ -64,12 +64,7 @@ def excerpt(text: str, limit: int) -> str:
 def compact_description(slot: Slot, limit: int, calendar_url: str | None = None) -> str:
     """DESCRIPTION of a compact event: who, a few sentences, and the links needed on the day."""
     event = slot.event
-    lines = []
-    if event.status is Status.CANCELLED:
-        lines.append("This event is cancelled.")
-    lines.append(event.label or event.kind.label)
-    if event.speakers:
-        lines.append(f"Speaker{'s' if len(event.speakers) > 1 else ''}: {', '.join(map(str, event.speakers))}")
+    lines = heading(slot)
     if slot.session is not None:
         lines.append(f"Part of: {slot.session.title}")
     parts = ["\n".join(lines)]

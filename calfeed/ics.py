@@ -98,15 +98,20 @@ def typed(name: str, value: object) -> object:
     return kind(value)
 
 
-def describe(slot: Slot) -> str:
-    """The plain-text DESCRIPTION: what a person needs on the day, in any client."""
+def heading(slot: Slot) -> list[str]:
+    """The first lines of every DESCRIPTION, full or compact: cancelled or not, what it is, who speaks."""
     event = slot.event
-    lines = []
-    if event.status is Status.CANCELLED:
-        lines.append("This event is cancelled.")
+    lines = ["This event is cancelled."] if event.status is Status.CANCELLED else []
     lines.append(event.label or event.kind.label)
     if event.speakers:
         lines.append(f"Speaker{'s' if len(event.speakers) > 1 else ''}: {', '.join(map(str, event.speakers))}")
+    return lines
+
+
+def describe(slot: Slot) -> str:
+    """The plain-text DESCRIPTION: what a person needs on the day, in any client."""
+    event = slot.event
+    lines = heading(slot)
     if event.language:
         lines.append(f"Language: {event.language}")
     if slot.session is not None:
@@ -612,6 +617,7 @@ __all__ = [
     "describe",
     "feed_header",
     "header_component",
+    "heading",
     "to_ics",
     "typed",
 ]
