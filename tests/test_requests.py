@@ -216,8 +216,10 @@ def test_forged_host_and_forwarded_headers_never_reach_public_bytes(
     client = proxied_app.test_client()
     plain = client.get(path)
     forged = client.get(path, headers={"Host": host, "X-Forwarded-Host": host, "X-Forwarded-Prefix": "/" + prefix})
-    if forged.status_code == 400:  # a host Werkzeug refuses
-        assert host.encode() not in forged.data
+    if forged.status_code == 400:  # a host Werkzeug refuses: the same body whatever the host
+        refused = client.get(path, headers={"Host": "x..y", "X-Forwarded-Host": "x..y"})
+        assert refused.status_code == 400
+        assert forged.data == refused.data
     else:
         assert forged.data == plain.data
 
