@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 import icalendar
-from icalendar import vCategory, vDuration, vText
+from icalendar import vCategory, vDuration, vInt, vText, vUri
 from icalendar.caselessdict import canonsort_keys
 from icalendar.timezone.tzid import is_utc
 
@@ -68,9 +68,13 @@ class Text(vText):
     __slots__ = ()
 
     def to_ical(self) -> bytes:
-        text = str(self).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
-        return text.encode("utf-8")
+        return escape_text(str(self)).encode("utf-8")
+
+
+def escape_text(text: str) -> str:
+    """A TEXT value as RFC 5545 writes it: backslash, ``;``, ``,`` and line breaks escaped."""
+    text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
 
 
 class Categories(vCategory):
@@ -144,7 +148,8 @@ def _categories(event: Event) -> list[str]:
     return list(values.values())
 
 
-#: (name, value, parameters): one property as icalendar's ``Component.add`` takes it.
+#: (name, value, parameters): one property; text and lists become icalendar's value
+#: types through :func:`typed` (TEXT as :class:`Text`), anything else is icalendar's own.
 _Property = tuple[str, object, dict[str, str] | None]
 #: Properties that carry the revision; the rest make up the event's content.
 REVISION_PROPERTIES = frozenset({"DTSTAMP", "LAST-MODIFIED", "SEQUENCE"})
@@ -158,7 +163,7 @@ def event_properties(slot: Slot, calendar: Calendar, revision: Revision = Revisi
     # DTSTAMP is the time this event last changed, never the time of the build:
     # clients compare it to notice updates, and a moving value churns every ETag.
     properties: list[_Property] = [
-        ("UID", Text(slot.uid), None),
+        ("UID", slot.uid, None),
         ("DTSTAMP", _utc(changed) if changed else EPOCH, None),
     ]
     if changed:
@@ -167,20 +172,20 @@ def event_properties(slot: Slot, calendar: Calendar, revision: Revision = Revisi
         ("SEQUENCE", revision.sequence, None),
         ("DTSTART", _unambiguous(slot.start), None),
         ("DTEND", _unambiguous(slot.end), None),
-        ("SUMMARY", Text(title), None),
-        ("DESCRIPTION", Text(describe(slot)), None),
+        ("SUMMARY", title, None),
+        ("DESCRIPTION", describe(slot), None),
     ]
     if slot.location:
-        properties.append(("LOCATION", Text(slot.location), None))
+        properties.append(("LOCATION", slot.location, None))
     if event.url or calendar.url:
         properties.append(("URL", event.url or calendar.url, None))
-    properties.append(("CATEGORIES", Categories(_categories(event)), None))
+    properties.append(("CATEGORIES", _categories(event), None))
     properties.append(("STATUS", event.status.value.upper(), None))
     if slot.stream_url:
         properties.append(("CONFERENCE", slot.stream_url, {"FEATURE": "VIDEO", "LABEL": "Livestream", "VALUE": "URI"}))
     properties += [("ATTACH", url, None) for url in event.slides]
     if slot.session is not None:
-        properties.append(("RELATED-TO", Text(f"{slot.session.id}@{calendar.uid_domain}"), {"RELTYPE": "PARENT"}))
+        properties.append(("RELATED-TO", f"{slot.session.id}@{calendar.uid_domain}", {"RELTYPE": "PARENT"}))
     return properties
 
 
@@ -204,6 +209,8 @@ def build_event(
     """
     vevent = icalendar.Event()
     for name, value, parameters in event_properties(slot, calendar, revision):
+        if isinstance(value, str | list):
+            value = typed(name, value)
         vevent.add(name, value, parameters=parameters or {})
     if alarm is not None:
         vevent.add_component(build_alarm(alarm))
@@ -250,8 +257,35 @@ def _order(names: tuple[str, ...]) -> tuple[str, ...]:
 _UNIQUE = frozenset({"UID", "SUMMARY", "DESCRIPTION", "ATTACH"})
 
 
+_NO_ITEMS = (tuple, ())  # cache_key(()): the key of no parameters
+
+
+@lru_cache(maxsize=256)
+def _value_type(name: str) -> type:
+    return icalendar.Event.types_factory.for_property(name)  # type: ignore[no-any-return]
+
+
 def content_line(name: str, value: object, parameters: dict[str, str] | None = None) -> str:
-    """One folded content line, written with icalendar's own value types (no component tree)."""
+    """One folded content line, written with icalendar's own value types (no component tree).
+
+    Text, lists of text, URIs and integers without parameters, the bulk of every
+    event, are written here directly, exactly as their icalendar type would write
+    them (``Text``, ``Categories``, ``vUri``, ``vInt``: a test holds the two equal
+    for any schedule); everything else goes through the type, cached.
+    """
+    kind = type(value)
+    if kind is dt.datetime and not parameters:
+        return _cached_line((name, value, _time_key(value), (), _NO_ITEMS))  # type: ignore[arg-type]
+    if not parameters:
+        wanted = _value_type(name)
+        if wanted is vText and (kind is str or kind is Text):
+            return fold(f"{name}:{escape_text(value)}")  # type: ignore[arg-type]
+        if wanted is vCategory and (kind is list or kind is tuple) and value:
+            return fold(f"{name}:{','.join(escape_text(str(item)) for item in value)}")  # type: ignore[attr-defined]
+        if wanted is vUri and kind is str:
+            return fold(f"{name}:{value}")
+        if wanted is vInt and kind is int:
+            return f"{name}:{value}"
     if name in _UNIQUE:
         return _write_line(name, value, parameters)
     if isinstance(value, list):
@@ -274,16 +308,20 @@ def cache_key(value: object) -> object:
     name, its offset and its fold, through tuples, lists and mappings.
     """
     if isinstance(value, dt.datetime | dt.time):
-        zone = value.tzinfo
-        name = getattr(zone, "key", None) or getattr(zone, "zone", None) or (None if zone is None else repr(zone))
-        offset = value.utcoffset() if zone is not None else None
-        return (type(value), value.replace(tzinfo=None), value.fold, type(zone), name, offset)
+        return _time_key(value)
     if isinstance(value, tuple | list | frozenset | set):
         items = sorted(map(repr, value)) if isinstance(value, frozenset | set) else value
         return (type(value), tuple(cache_key(item) for item in items))
     if isinstance(value, Mapping):
         return (type(value), tuple((cache_key(k), cache_key(v)) for k, v in value.items()))
     return (type(value), value)
+
+
+def _time_key(value: dt.datetime | dt.time) -> tuple[object, ...]:
+    zone = value.tzinfo
+    name = getattr(zone, "key", None) or getattr(zone, "zone", None) or (None if zone is None else repr(zone))
+    offset = value.utcoffset() if zone is not None else None
+    return (type(value), value.replace(tzinfo=None), value.fold, type(zone), name, offset)
 
 
 @lru_cache(maxsize=8192)
@@ -331,8 +369,8 @@ def event_content(slot: Slot, calendar: Calendar, cache: ContentCache | None = N
     """The content of one event, serialized once and reused while it does not change."""
     # Every input of event_properties but the revision; cache_key, since two zones'
     # equal datetimes (America/Chicago, US/Central) write other TZIDs.
-    key = (slot.event, cache_key((slot.session and (slot.session.id, slot.session.title), slot.uid, slot.start,
-                                  slot.end, slot.location, slot.stream_url, calendar.url)))
+    key = (slot.event, slot.session and (slot.session.id, slot.session.title), slot.uid, _time_key(slot.start),
+           _time_key(slot.end), slot.location, slot.stream_url, calendar.url)
     content = cache.get(key) if cache is not None else None
     if content is None:
         lines = {name: found for name, found in event_lines(slot, calendar).items() if name not in REVISION_PROPERTIES}
