@@ -262,7 +262,7 @@ _NO_ITEMS = (tuple, ())  # cache_key(()): the key of no parameters
 
 @lru_cache(maxsize=256)
 def _value_type(name: str) -> type:
-    return icalendar.Event.types_factory.for_property(name)  # type: ignore[no-any-return]
+    return icalendar.Event.types_factory.for_property(name)
 
 
 def content_line(name: str, value: object, parameters: dict[str, str] | None = None) -> str:
