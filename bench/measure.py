@@ -103,7 +103,7 @@ def split_timing() -> Iterator[dict[str, float]]:
     from calfeed import site as site_module
 
     parts: dict[str, float] = {}
-    saved = {name: getattr(site_module, name) for name in ("load_calendar", "revise", "build_site")}
+    saved = {name: getattr(site_module, name) for name in ("load_calendar", "compile_contents", "revise", "build_site")}
 
     def wrap(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:

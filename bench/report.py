@@ -130,7 +130,7 @@ def render(r: Results, s: Settings) -> str:
                          for c in sizes_cf}))
 
     if cold:
-        rows.append(Row("cold generation", "**calfeed**: `revise` + `build_site`, fresh cache "
+        rows.append(Row("cold generation", "**calfeed**: `compile_contents` + `revise` + `build_site`, fresh cache "
                         "(feed, per-event files, day/kind/track/room feeds, ETags)",
                         per_size(cold, lambda x: fmt_s(x.median)), gen_runs))
         if icalgen_s:
@@ -199,14 +199,14 @@ def render(r: Results, s: Settings) -> str:
                         {c10: fmt_s(rebuild["reload_load_calendar"].median)}, reload_runs, "",
                         f"{rebuild['reload_load_calendar'].median / rebuild['reload_total'].median:.0%} of the reload"))
         ratio = rebuild["reload_compile"].median / rebuild["start_compile"].median
-        rows.append(Row("rebuild, 1 of 10k changed", "… compile part: `revise` + `build_site`, warm cache",
+        rows.append(Row("rebuild, 1 of 10k changed", "… compile part: `compile_contents` + `revise` + `build_site`, warm cache",
                         {c10: fmt_s(rebuild["reload_compile"].median)}, reload_runs,
                         "", f"{ratio:.0%} of the same at server start ({fmt_s(rebuild['start_compile'].median)})"))
         reference = cold.get(c10) or rebuild["start_compile"]
         ratio = rebuild["reload_build_site"].median / reference.median
         rows.append(Row("rebuild, 1 of 10k changed", "… `build_site` alone, warm cache",
                         {c10: fmt_s(rebuild["reload_build_site"].median)}, reload_runs,
-                        "", f"{ratio:.0%} of cold generation (`revise` + `build_site`, fresh cache: "
+                        "", f"{ratio:.0%} of cold generation (`compile_contents` + `revise` + `build_site`, fresh cache: "
                         f"{fmt_s(reference.median)})"))
 
     if server_rows:

@@ -35,6 +35,7 @@ from report import render, versions
 from serving import measure_memory, run_servers
 
 from calfeed import load as calfeed_load
+from calfeed.ics import compile_contents
 from calfeed.state import State, revise
 
 RAM_DISK = Path("/dev/shm")
@@ -126,7 +127,7 @@ def run(s: Settings) -> Results:
         r.cold[count], site = sample(lambda calendar=calendar: calfeed_cold(calendar), s.repeats(count))
         events_bytes = sum(len(res.body) for path, res in site.resources.items() if path.startswith("events/"))
         r.sizes_cf[count] = (len(site.resources["calendar.ics"].body), events_bytes, len(site.resources))
-        revisions = revise(calendar, State(), NOW).revisions
+        revisions = revise(compile_contents(calendar), State(), NOW).revisions
         del site
         gc.collect()
 

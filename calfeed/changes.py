@@ -36,7 +36,7 @@ from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from .errors import Problem
 from .ics import EPOCH
 from .load import parse_yaml
-from .model import Calendar, Slot, resolve
+from .model import Calendar, Slot
 from .state import StateFileError
 
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
@@ -311,12 +311,12 @@ def describe(before: Seen | None, after: Seen | None) -> str | None:
     return "; ".join(parts) or None
 
 
-def record(history: History, calendar: Calendar, now: dt.datetime) -> History:
-    """Compare ``calendar`` with what attendees saw, and add an entry per changed event.
+def record(history: History, slots: Iterable[Slot], now: dt.datetime) -> History:
+    """Compare the schedule's ``slots`` with what attendees saw, and add an entry per changed event.
 
     Args:
         history: The history file's content.
-        calendar: The schedule as it is now.
+        slots: The schedule as it is now, resolved (``model.resolve``).
         now: When this build publishes the changes (the entries' time).
 
     Returns:
@@ -325,7 +325,6 @@ def record(history: History, calendar: Calendar, now: dt.datetime) -> History:
         within the bounds of ``KEEP_DAYS`` and ``KEEP_CHANGES``.
     """
     now = now.astimezone(dt.timezone.utc).replace(microsecond=0)
-    slots = resolve(calendar)
     current = {slot.uid: Seen.of(slot) for slot in slots}
     if not history.known:
         return History(current, (), True)  # first publication: nothing has changed yet

@@ -22,6 +22,7 @@ from .importers import (
     parse_overlay,
     published_ids,
 )
+from .ics import compile_contents
 from .load import load_calendar, parse_calendar
 from .model import Calendar
 
@@ -105,7 +106,7 @@ def init_command(directory: Path, name: str | None, timezone: str | None, date: 
     except EventsFileError as err:
         raise InvalidInput(err) from None
     # the state file as the first build would write it: every event new, SEQUENCE 0
-    state = dump_state(revise(parse_calendar(text, source=str(events_file)), State(), now).state)
+    state = dump_state(revise(compile_contents(parse_calendar(text, source=str(events_file))), State(), now).state)
     schema = json.dumps(Calendar.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
     written = []
     try:

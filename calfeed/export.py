@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from .changes import ATOM_TYPE, dump_history, history_path, load_history, record
 from .conference import JSON_TYPE, XML_TYPE
 from .errors import CalfeedError
-from .ics import ContentCache
+from .ics import compile_contents, finish
 from .load import load_calendar
 from .site import Site, build_site
 from .state import State, build_time, dump_state, load_state, revise
@@ -485,20 +485,20 @@ def _build(
 ) -> BuildReport:
     calendar = load_calendar(events_path)
     state = load_state(state_path) if state_path is not None else State()
-    cache: ContentCache = {}  # each event is serialized once, for its fingerprint and its bytes
+    contents = compile_contents(calendar)  # each event serialized once: its fingerprint, then its bytes
     history_text: str | None = None
     if state_path is not None:
         moment = now or build_time()
-        revised = revise(calendar, state, moment, cache=cache)
+        revised = revise(contents, state, moment)
         # The history (what attendees saw, for changes.atom) lives beside the state file.
-        history = record(load_history(history_path(state_path)), calendar, moment)
+        history = record(load_history(history_path(state_path)), contents.slots, moment)
         history_text = dump_history(history)
-        site = build_site(calendar, revisions=revised.revisions, changed=revised.state.changed, cache=cache, page=page,
+        site = build_site(finish(contents, revised.revisions), changed=revised.state.changed, page=page,
                           base_url=base_url, changes=history.changes)
         changed, cancelled, removed = revised.changed, revised.cancelled, revised.removed
         state_text = dump_state(revised.state)
     else:
-        site = build_site(calendar, page=page, base_url=base_url)
+        site = build_site(finish(contents), page=page, base_url=base_url)
         changed, cancelled, removed, state_text = [], [], [], None
     extra = {**(assets or {}), "_headers": static_headers(int(calendar.refresh_interval.total_seconds()))}
     count = len(site.compiled.slots)

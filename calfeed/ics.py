@@ -464,6 +464,49 @@ def calendar_description(calendar: Calendar) -> str | None:
 
 
 @dataclass(frozen=True)
+class Contents:
+    """Every event's content serialized once, before revisions: what the state file compares.
+
+    The pipeline runs one way: events file -> :class:`~calfeed.model.Calendar` ->
+    slots (``resolve``, once) -> :class:`Contents` (``compile_contents``: each event's
+    lines and the fingerprint of those lines) -> revisions (``state.revise`` compares
+    fingerprints; it never serializes) -> :class:`CompiledCalendar` (``finish`` adds
+    each event's revision lines) -> site -> writer or server.
+    """
+
+    calendar: Calendar
+    slots: tuple[Slot, ...]
+    events: Mapping[str, EventContent]
+    timezones: Mapping[str, bytes]
+
+
+def compile_contents(calendar: Calendar, *, cache: ContentCache | None = None) -> Contents:
+    """Resolve ``calendar`` once and serialize each event's content and every time zone.
+
+    Args:
+        calendar: The validated calendar.
+        cache: Event content from an earlier compile, reused for unchanged events
+            (only changed events are serialized again). Updated in place.
+    """
+    slots = tuple(resolve(calendar))
+    events = {slot.id: event_content(slot, calendar, cache) for slot in slots}
+    timezones = {tzid: timezone.to_ical() for tzid, timezone in build_timezones(slots).items()}
+    return Contents(calendar, slots, events, timezones)
+
+
+def finish(contents: Contents, revisions: Mapping[str, Revision] | None = None) -> CompiledCalendar:
+    """The VEVENT bytes of every event: its content lines and its revision's (SEQUENCE, DTSTAMP)."""
+    revisions = dict(revisions or {})
+    calendar = contents.calendar
+    events: dict[str, bytes] = {}
+    for slot in contents.slots:
+        revision = _revision_lines(calendar, revisions.get(slot.id, Revision()))
+        events[slot.id] = serialize_event({**contents.events[slot.id].lines, **revision})
+    return CompiledCalendar(calendar, contents.slots, events, contents.timezones,
+                            {slot.id: slot for slot in contents.slots}, revisions)
+
+
+@dataclass(frozen=True)
 class CompiledCalendar:
     """A calendar serialized once: VEVENT bytes by event id, VTIMEZONE bytes by TZID."""
 
@@ -472,6 +515,8 @@ class CompiledCalendar:
     events: Mapping[str, bytes]
     timezones: Mapping[str, bytes]
     _by_id: Mapping[str, Slot] = field(repr=False)
+    #: SEQUENCE and last change per event id, as the state file gave them.
+    revisions: Mapping[str, Revision] = field(default_factory=dict, repr=False)
     _headers: dict[str | None, bytes] = field(default_factory=dict, repr=False)
 
     def slot(self, event_id: str) -> Slot:
@@ -597,15 +642,7 @@ def compile_calendar(
     Returns:
         The compiled calendar, from which every feed is joined.
     """
-    revisions = revisions or {}
-    slots = resolve(calendar)
-    events: dict[str, bytes] = {}
-    for slot in slots:
-        content = event_content(slot, calendar, cache)
-        revision = _revision_lines(calendar, revisions.get(slot.id, Revision()))
-        events[slot.id] = serialize_event({**content.lines, **revision})
-    timezones = {tzid: timezone.to_ical() for tzid, timezone in build_timezones(slots).items()}
-    return CompiledCalendar(calendar, slots, events, timezones, {slot.id: slot for slot in slots})
+    return finish(compile_contents(calendar, cache=cache), revisions)
 
 
 def build_calendar(
@@ -632,6 +669,7 @@ __all__ = [
     "EPOCH",
     "PRODID",
     "CompiledCalendar",
+    "Contents",
     "Revision",
     "REVISION_PROPERTIES",
     "Text",
@@ -645,11 +683,13 @@ __all__ = [
     "cache_key",
     "calendar_description",
     "compile_calendar",
+    "compile_contents",
     "content_line",
     "event_content",
     "event_file_header",
     "event_lines",
     "event_properties",
+    "finish",
     "fold",
     "serialize_event",
     "describe",

@@ -20,7 +20,7 @@ from anyascii import anyascii
 from .changes import ATOM_TYPE, Change, History, history_path, load_history, record, to_atom
 from .compact import GOOGLE_LIMIT, Compactor, compact_path
 from .conference import XML_TYPE, to_conference_files
-from .ics import EPOCH, CompiledCalendar, ContentCache, Revision, compile_calendar
+from .ics import EPOCH, CompiledCalendar, ContentCache, Revision, compile_calendar, compile_contents, finish
 from .load import load_calendar
 from .model import Calendar, Kind, Slot
 from .qr import SVG_TYPE, qr_svg
@@ -199,24 +199,21 @@ def _app_resources(compiled: CompiledCalendar, base_url: str | None, changed: dt
 
 
 def build_site(
-    calendar: Calendar,
+    source: Calendar | CompiledCalendar,
     *,
-    revisions: Mapping[str, Revision] | None = None,
     changed: dt.datetime | None = None,
-    cache: ContentCache | None = None,
     page: Callable[[Site], Mapping[str, bytes]] | None = None,
     removed: frozenset[str] = frozenset(),
     base_url: str | None = None,
     changes: tuple[Change, ...] = (),
 ) -> Site:
-    """Compile ``calendar`` and lay out every resource it publishes.
+    """Lay out every resource a compiled calendar publishes.
 
     Args:
-        calendar: The validated calendar.
-        revisions: SEQUENCE and last change per event id, from the state file.
+        source: The compiled calendar, with its revisions (``ics.finish``); a
+            calendar is compiled first, without revisions.
         changed: When the schedule last changed (Last-Modified of the feeds); defaults to
             the latest revision, then the calendar's ``updated``, then the epoch.
-        cache: Event content of an earlier compile, reused for unchanged events.
         page: Renders ``index.html`` and the files it fetches (path -> bytes), when there is a page.
         removed: Ids of events once published and since removed.
         base_url: The public URL of the site, when known: ``subscribe.svg`` needs it,
@@ -226,8 +223,8 @@ def build_site(
     Returns:
         The site.
     """
-    revisions = revisions or {}
-    compiled = compile_calendar(calendar, revisions=revisions, cache=cache)
+    compiled = source if isinstance(source, CompiledCalendar) else compile_calendar(source)
+    calendar, revisions = compiled.calendar, compiled.revisions
     known = [revision.modified for revision in revisions.values() if revision.modified]
     changed = changed or (max(known) if known else None) or calendar.updated or EPOCH
     feeds = select_feeds(compiled)
@@ -290,15 +287,16 @@ def load_site(
     """
     calendar = load_calendar(events_path)
     state = load_state(state_path) if state_path is not None else State()
+    contents = compile_contents(calendar, cache=cache)
     if not state.events:
-        return build_site(calendar, cache=cache, page=page, base_url=base_url)
+        return build_site(finish(contents), page=page, base_url=base_url)
     modified = dt.datetime.fromtimestamp(int(Path(events_path).stat().st_mtime), dt.timezone.utc)
-    revised = revise(calendar, state, modified, cache=cache)
+    revised = revise(contents, state, modified)
     removed = frozenset(uid.split("@", 1)[0] for uid, entry in revised.state.events.items() if entry.removed)
     # What a build would record now; after the build, the history file already holds it.
-    history = record(load_history(history_path(state_path)), calendar, modified) if state_path else History()
+    history = record(load_history(history_path(state_path)), contents.slots, modified) if state_path else History()
     return build_site(
-        calendar, revisions=revised.revisions, changed=revised.state.changed, cache=cache, page=page, removed=removed,
+        finish(contents, revised.revisions), changed=revised.state.changed, page=page, removed=removed,
         base_url=base_url, changes=history.changes,
     )
 

@@ -26,8 +26,8 @@ from pathlib import Path
 import yaml
 
 from .errors import EventsFileError, Problem
-from .ics import ContentCache, Revision, event_content
-from .model import Calendar, Status, resolve
+from .ics import Contents, Revision
+from .model import Status
 
 _HEADER = """\
 # calfeed state: per event UID, a fingerprint of its content, its SEQUENCE and
@@ -347,15 +347,16 @@ def dump_state(state: State) -> str:
 # --- comparing -----------------------------------------------------------------------
 
 
-def revise(calendar: Calendar, state: State, now: dt.datetime, *, cache: ContentCache | None = None) -> Revised:
-    """Compare ``calendar`` with ``state``: keep what did not change, move what did.
+def revise(contents: Contents, state: State, now: dt.datetime) -> Revised:
+    """Compare the compiled ``contents`` with ``state``: keep what did not change, move what did.
+
+    The state revises what was compiled: each event's fingerprint is that of its
+    content lines (``ics.compile_contents``); nothing is serialized here.
 
     Args:
-        calendar: The schedule as it is now.
+        contents: The schedule as it is now, each event's content compiled once.
         state: What the previous build remembered.
         now: The time to record for events that changed in this build.
-        cache: Event content shared with the compile that follows, so that each
-            event is serialized once (its fingerprint is that of its content lines).
 
     Returns:
         Revisions per event id, the new state, and which event ids changed, were
@@ -368,8 +369,8 @@ def revise(calendar: Calendar, state: State, now: dt.datetime, *, cache: Content
     revisions: dict[str, Revision] = {}
     events: dict[str, EventState] = {}
     changed, cancelled, full = [], [], []
-    for slot in resolve(calendar):
-        print_ = event_content(slot, calendar, cache).fingerprint
+    for slot in contents.slots:
+        print_ = contents.events[slot.id].fingerprint
         before = state.events.get(slot.uid)
         if before is not None and before.fingerprint == print_ and before.removed is None:
             entry = before

@@ -437,7 +437,7 @@ def test_issue_17_history_is_bounded(want):
               for n in range(1, KEEP_CHANGES + 10)]
     history = parse_history(dump_history(History({}, (*recent, *old), True)))
     assert len(history.changes) == KEEP_CHANGES + 10  # the file keeps what it was given
-    recorded = record(history, want, at)  # every event is new to this history: 23 "added" entries
+    recorded = record(history, resolve(want), at)  # every event is new to this history: 23 "added" entries
     assert len(recorded.changes) == KEEP_CHANGES
     assert all(change.at >= at - dt.timedelta(days=KEEP_DAYS) for change in recorded.changes)
     assert [change.text[:6] for change in recorded.changes[:23]] == ["added:"] * 23
