@@ -26,7 +26,7 @@ from xml.parsers import expat
 
 from ..conference import GENERATOR, event_guid
 from ..model import Calendar, Kind, Status
-from . import ScheduleImportError, ImportProblem, LossyImport
+from .errors import ImportProblem, LossyImport, ScheduleImportError
 from .output import IdMaker, in_range, is_web_url, slug, to_events_yaml, uid_domain, zone_named
 from .text import dedent, html_to_text, looks_like_html, plain_text
 

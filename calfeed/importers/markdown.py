@@ -30,7 +30,7 @@ import yaml
 from ..load import _TooBig as YAMLTooBig  # the bound's own error: a refused alias bomb
 from ..load import parse_yaml
 from ..model import Calendar, Event, Kind
-from . import ScheduleImportError, ImportProblem, LossyImport
+from .errors import ImportProblem, LossyImport, ScheduleImportError
 from .output import IdMaker, in_range, is_web_url, slug, to_events_yaml, uid_domain, zone_named
 from .text import html_to_text
 

@@ -16,7 +16,7 @@ import yaml
 from ..errors import EventsFileError
 from ..load import parse_calendar
 from ..model import FIRST_DATE, LAST_DATE
-from . import ScheduleImportError, ImportProblem
+from .errors import ImportProblem, ScheduleImportError
 
 #: The longest id the model accepts.
 MAX_ID = 80

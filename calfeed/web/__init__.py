@@ -7,7 +7,7 @@ the schedule page, and ``app`` is the factory and the views.
 
 from __future__ import annotations
 
-from .app import bp, create_app, health, init_app, run
+from .app import bp, create_app, init_app, run
 from .feeds import MAX_ALARM, MAX_IDS, MAX_QUERY_BYTES, personal_path, personal_url, select_events
 from .http import last_modified, send_resource
 from .page import (
@@ -22,7 +22,7 @@ from .page import (
     static_files,
     subscribe_links,
 )
-from .reload import SETTLE_SECONDS, Failure, Holder, Signature, Snapshot
+from .reload import SETTLE_SECONDS, Failure, Holder, Signature, Snapshot, health
 
 __all__ = [
     "GOOGLE_ADD_BY_URL",

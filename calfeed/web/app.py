@@ -6,8 +6,7 @@ views only look things up and respond.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +22,10 @@ from ..qr import QRCodeError, check_fits
 from ..site import Site, load_site
 from ..state import default_state_path
 from .feeds import _FILTERS, MAX_QUERY_BYTES, _calendar_resource, _personal_resource, select_events
+from .folder import init_folder_app
 from .http import _lookup, send_resource
 from .page import PACKAGE, SUBSCRIBE_PATHS, _base, _code_resource, _configure_jinja, _render, subscribe_links
-from .reload import Holder, _current, _holder
+from .reload import Holder, _current, _holder, health
 
 bp = Blueprint("feeds", __name__)
 
@@ -34,49 +34,6 @@ _CSP = (
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 _TEXT_TYPE = "text/plain; charset=utf-8"
-
-
-def public_text(text: str, folders: Iterable[Path]) -> str:
-    """``text`` without ``folders`` (as given, absolute or resolved): ``/healthz`` is anyone's to read."""
-    names = {str(form) for folder in folders for form in (folder, folder.absolute(), folder.resolve())}
-    for name in sorted(names - {"."}, key=len, reverse=True):
-        text = text.replace(name.rstrip(os.sep) + os.sep, "")
-    return text
-
-
-def _public(text: str, holder: Holder, root: Path | None) -> str:
-    folders = [root] if root is not None else [path.parent for path in (holder.events_path, *holder._watched)]
-    return public_text(text, folders)
-
-
-def health(holder: Holder, root: Path | None = None) -> dict[str, Any]:
-    """What ``/healthz`` reports: ``ok``, or ``stale`` with every problem of the file on disk.
-
-    Files are named without their folders (the log has the whole path), or relative to
-    ``root`` (a folder of schedules): the report is public, and where the schedule lives
-    on the server is nobody else's business.
-    """
-    snapshot, failure = holder.snapshot, holder.failure
-    feed = snapshot.site.resources["calendar.ics"]
-    report: dict[str, Any] = {
-        "status": "ok" if failure is None else "stale",
-        "serving": {
-            "etag": feed.etag,
-            "changed": snapshot.site.changed.isoformat(),
-            "loaded": snapshot.loaded.isoformat(timespec="seconds"),
-            "events": len(snapshot.site.compiled.slots),
-        },
-    }
-    if snapshot.site.warnings:
-        report["warnings"] = list(snapshot.site.warnings)
-    if failure is not None:
-        report["since"] = failure.since.isoformat(timespec="seconds")
-        report["problems"] = [
-            {"path": problem.path, "line": problem.line, "column": problem.column,
-             "message": _public(problem.message, holder, root), "text": _public(text, holder, root)}
-            for problem, text in zip(failure.problems, failure.lines, strict=True)
-        ]
-    return report
 
 
 # -- views: look up, respond ------------------------------------------------------------------
@@ -326,8 +283,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(config)
     if is_folder(app.config["EVENTS_PATH"]):
         # A folder of schedules: each is served by an app like this one, under its name.
-        from .folder import init_folder_app  # imports this module: only when a folder is served
-
         _get_and_head_only(app)
         init_folder_app(app, create_app)
         app.register_error_handler(HTTPException, _plain_error)
@@ -360,4 +315,4 @@ def run(events_path: str | Path = "events.yaml", host: str = "127.0.0.1", port: 
     app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
 
 
-__all__ = ["bp", "create_app", "health", "init_app", "run"]
+__all__ = ["bp", "create_app", "init_app", "run"]

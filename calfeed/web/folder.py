@@ -27,8 +27,8 @@ from ..shortlink import CodeError
 from ..folder import folder_links, folder_personal_path, selected_by_schedule, Folder, Schedule, duplicate_uids, folder_changed, folder_feed, load_folder
 from ..site import HTML_TYPE, ICS_TYPE, Resource, Site
 from .feeds import MAX_IDS, MAX_QUERY_BYTES, _named, _values
-from .page import SUBSCRIBE_PATHS, _base, _hours, subscribe_links
-from .reload import Failure, Holder, _failure
+from .page import SUBSCRIBE_PATHS, _base, _hours, _page_app, subscribe_links
+from .reload import Failure, Holder, _failure, health, public_text
 
 folder_bp = Blueprint("folder", __name__)
 
@@ -105,9 +105,7 @@ def render_folder_page(
     folder: Folder, sites: list[tuple[str, Site]], *, base_url: str | None, problems: Iterable[str] = ()
 ) -> bytes:
     """The site's index page, as served and as exported (it depends on nothing but its arguments)."""
-    from .page import _page_app  # the same Jinja options as the schedule page
-
-    with _page_app().app_context():
+    with _page_app().app_context():  # the same Jinja options as the schedule page
         context = folder_page_context(folder, sites, base_url=base_url, problems=problems)
         return render_template("folder.html", **context).encode("utf-8")
 
@@ -355,8 +353,6 @@ def personal(code: str) -> Response:
 @folder_bp.get("/healthz")
 def healthz() -> Response:
     """200 always: ``ok``, or ``stale`` naming each schedule whose file on disk is not served, and why."""
-    from .app import health, public_text  # the single schedule's report, per schedule
-
     holder = _folder()
     holder.sites()  # each schedule's reload check first
     schedules: dict[str, Any] = {}

@@ -3,7 +3,8 @@
 A changed events file is noticed with a cheap ``os.stat`` at most every
 ``RELOAD_SECONDS``, rebuilt once under a lock and swapped in with a single
 assignment; an invalid file keeps the last good site in service and is
-reported by ``/healthz``.
+reported by ``/healthz`` (``health``: what a holder serves, and why the file
+on disk is not it).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 
@@ -178,5 +180,47 @@ def _current() -> Snapshot:
     return _holder().current()
 
 
+def public_text(text: str, folders: Iterable[Path]) -> str:
+    """``text`` without ``folders`` (as given, absolute or resolved): ``/healthz`` is anyone's to read."""
+    names = {str(form) for folder in folders for form in (folder, folder.absolute(), folder.resolve())}
+    for name in sorted(names - {"."}, key=len, reverse=True):
+        text = text.replace(name.rstrip(os.sep) + os.sep, "")
+    return text
 
-__all__ = ["SETTLE_SECONDS", "Failure", "Holder", "Signature", "Snapshot"]
+
+def _public(text: str, holder: Holder, root: Path | None) -> str:
+    folders = [root] if root is not None else [path.parent for path in (holder.events_path, *holder._watched)]
+    return public_text(text, folders)
+
+
+def health(holder: Holder, root: Path | None = None) -> dict[str, Any]:
+    """What ``/healthz`` reports: ``ok``, or ``stale`` with every problem of the file on disk.
+
+    Files are named without their folders (the log has the whole path), or relative to
+    ``root`` (a folder of schedules): the report is public, and where the schedule lives
+    on the server is nobody else's business.
+    """
+    snapshot, failure = holder.snapshot, holder.failure
+    feed = snapshot.site.resources["calendar.ics"]
+    report: dict[str, Any] = {
+        "status": "ok" if failure is None else "stale",
+        "serving": {
+            "etag": feed.etag,
+            "changed": snapshot.site.changed.isoformat(),
+            "loaded": snapshot.loaded.isoformat(timespec="seconds"),
+            "events": len(snapshot.site.compiled.slots),
+        },
+    }
+    if snapshot.site.warnings:
+        report["warnings"] = list(snapshot.site.warnings)
+    if failure is not None:
+        report["since"] = failure.since.isoformat(timespec="seconds")
+        report["problems"] = [
+            {"path": problem.path, "line": problem.line, "column": problem.column,
+             "message": _public(problem.message, holder, root), "text": _public(text, holder, root)}
+            for problem, text in zip(failure.problems, failure.lines, strict=True)
+        ]
+    return report
+
+
+__all__ = ["SETTLE_SECONDS", "Failure", "Holder", "Signature", "Snapshot", "health", "public_text"]
