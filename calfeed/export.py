@@ -142,8 +142,28 @@ def write_file(target: Path, body: bytes) -> None:
         raise ExportError(f"cannot write {target}: {err.strerror or err}") from None
 
 
-def _bodies(site: Site, extra: Mapping[str, bytes]) -> dict[str, bytes]:
-    return {**{path: resource.body for path, resource in site.resources.items()}, **extra}
+class _Bodies(Mapping[str, bytes]):
+    """The site's files by path, each body joined only when it is read (one at a time)."""
+
+    def __init__(self, site: Site, extra: Mapping[str, bytes]) -> None:
+        self._resources = site.resources
+        self._extra = extra
+        self._paths = sorted({*site.resources, *extra})
+
+    def __getitem__(self, path: str) -> bytes:
+        if path in self._extra:
+            return self._extra[path]
+        return self._resources[path].body
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+
+def _bodies(site: Site, extra: Mapping[str, bytes]) -> Mapping[str, bytes]:
+    return _Bodies(site, extra)
 
 
 def _is_site_path(path: str) -> bool:

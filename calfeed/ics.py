@@ -538,7 +538,13 @@ class CompiledCalendar:
         return header
 
     def feed(self, event_ids: Iterable[str] | None = None, *, name: str | None = None, alarm: int | None = None) -> bytes:
-        """Join the feed of ``event_ids`` (every event when None) from the compiled bytes.
+        """Join the feed of ``event_ids`` (every event when None) from the compiled bytes."""
+        return b"".join(self.feed_parts(event_ids, name=name, alarm=alarm))
+
+    def feed_parts(
+        self, event_ids: Iterable[str] | None = None, *, name: str | None = None, alarm: int | None = None
+    ) -> list[bytes]:
+        """The parts the feed of ``event_ids`` (every event when None) is joined from.
 
         Args:
             event_ids: The events, in the order they are to appear.
@@ -546,7 +552,8 @@ class CompiledCalendar:
             alarm: Minutes before each event for a VALARM (personal feeds only).
 
         Returns:
-            The whole VCALENDAR, byte for byte what icalendar writes for the same tree.
+            The parts of the whole VCALENDAR, joined byte for byte what icalendar writes
+            for the same tree; without an alarm, each VEVENT part is the compiled bytes object.
         """
         ids = [slot.id for slot in self.slots] if event_ids is None else list(event_ids)
         zones = sorted({tzid for tzid in (self._by_id[event_id].tzid for event_id in ids) if tzid in self.timezones})
@@ -556,13 +563,17 @@ class CompiledCalendar:
             # right before END:VEVENT: splice the cached alarm bytes in there.
             block = alarm_bytes(alarm)
             bodies = [body[: -len(_END_EVENT)] + block + _END_EVENT for body in bodies]
-        return b"".join([self.header(name), *(self.timezones[zone] for zone in zones), *bodies, _END])
+        return [self.header(name), *(self.timezones[zone] for zone in zones), *bodies, _END]
 
     def event_file(self, event_id: str) -> bytes:
         """One event as a file to open or import: no calendar-level naming (see ``event_file_header``)."""
+        return b"".join(self.event_file_parts(event_id))
+
+    def event_file_parts(self, event_id: str) -> list[bytes]:
+        """The parts ``event_file`` is joined from."""
         slot = self._by_id[event_id]
         zone = self.timezones.get(slot.tzid)
-        return b"".join([event_file_header(), *([zone] if zone else []), self.events[event_id], _END])
+        return [event_file_header(), *([zone] if zone else []), self.events[event_id], _END]
 
 
 _END_EVENT = b"END:VEVENT\r\n"

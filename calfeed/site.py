@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -39,22 +39,44 @@ def resource_type(path: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Resource:
-    """One response body with the headers that belong to it."""
+    """One response body with the headers that belong to it.
 
-    body: bytes
+    The body is kept as the parts it is joined from: a feed's parts are the very
+    VEVENT bytes objects of the compiled calendar, so the whole feed, every day,
+    track, room and kind feed and every event's file share one copy of each
+    event's bytes, and a body is joined only when it is sent or written.
+    """
+
+    parts: tuple[bytes, ...]
+    size: int
     content_type: str
     etag: str
     last_modified: dt.datetime
     attachment: str | None = None
 
+    @property
+    def body(self) -> bytes:
+        """The bytes of the body, joined (a new object for a body of several parts)."""
+        return self.parts[0] if len(self.parts) == 1 else b"".join(self.parts)
+
     @classmethod
     def make(
-        cls, body: bytes, content_type: str, last_modified: dt.datetime, attachment: str | None = None
+        cls,
+        body: bytes | Sequence[bytes],
+        content_type: str,
+        last_modified: dt.datetime,
+        attachment: str | None = None,
     ) -> Resource:
+        """A resource of ``body``: its bytes, or the parts they are joined from."""
+        parts = (body,) if isinstance(body, bytes) else tuple(body)
         # A strong ETag from the bytes alone: equal bodies, equal ETags, on every
         # worker and every host, and no per-request hashing.
-        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-        return cls(body, content_type, etag, last_modified.replace(microsecond=0), attachment)
+        digest = hashlib.sha256()
+        for part in parts:
+            digest.update(part)
+        etag = '"' + digest.hexdigest()[:32] + '"'
+        size = sum(map(len, parts))
+        return cls(parts, size, content_type, etag, last_modified.replace(microsecond=0), attachment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +122,7 @@ class Site:
         """The feed Google Calendar reads whole for the feed at ``path``: itself, its compact twin, or None."""
         for candidate in (path, compact_path(path)):
             resource = self.resources.get(candidate)
-            if resource is not None and len(resource.body) <= GOOGLE_LIMIT:
+            if resource is not None and resource.size <= GOOGLE_LIMIT:
                 return candidate
         return None
 
@@ -109,11 +131,11 @@ class Site:
         """What the organizer should know: feeds over Google's limit, events no short link can name."""
         lines = []
         for path, resource in sorted(self.resources.items()):
-            if path.endswith(".ics") and len(resource.body) > GOOGLE_LIMIT:
+            if path.endswith(".ics") and resource.size > GOOGLE_LIMIT:
                 google = None if path.endswith(".compact.ics") else self.google_path(path)
                 fallback = (f"the Google buttons use {google}" if google else
                             "Google Calendar will miss events of it: its Google buttons offer the day and track feeds")
-                lines.append(f"{path} is {len(resource.body):,} bytes, over Google Calendar's "
+                lines.append(f"{path} is {resource.size:,} bytes, over Google Calendar's "
                              f"{GOOGLE_LIMIT:,}-byte limit; {fallback}.")
         for ids in self.short_links.collisions:
             lines.append(f"events {', '.join(map(repr, ids))} share a short-link hash: personal feeds name them "
@@ -228,14 +250,15 @@ def build_site(
     known = [revision.modified for revision in revisions.values() if revision.modified]
     changed = changed or (max(known) if known else None) or calendar.updated or EPOCH
     feeds = select_feeds(compiled)
-    resources: dict[str, Resource] = {"calendar.ics": Resource.make(compiled.feed(), ICS_TYPE, changed)}
+    # Every feed and event file is kept as its parts: the compiled VEVENT bytes, shared.
+    resources: dict[str, Resource] = {"calendar.ics": Resource.make(compiled.feed_parts(), ICS_TYPE, changed)}
     for slot in compiled.slots:
         modified = revisions.get(slot.id, Revision()).modified or changed
         resources[f"events/{slot.id}.ics"] = Resource.make(
-            compiled.event_file(slot.id), ICS_TYPE, modified, attachment=f"{slot.id}.ics"
+            compiled.event_file_parts(slot.id), ICS_TYPE, modified, attachment=f"{slot.id}.ics"
         )
     for feed in feeds:
-        resources[feed.path] = Resource.make(compiled.feed(feed.event_ids, name=feed.title), ICS_TYPE, changed)
+        resources[feed.path] = Resource.make(compiled.feed_parts(feed.event_ids, name=feed.title), ICS_TYPE, changed)
     # Every feed has its compact twin, whatever its size: a feed that grows past
     # Google's limit later must not move its Google subscribers to a new path.
     compactor = Compactor(compiled)

@@ -60,15 +60,14 @@ def send_resource(snapshot: Snapshot, resource: Resource, *, keep_gzip: bool = T
         A 200 or 304 response.
     """
     holder = _holder()
-    body, etag, encoding = resource.body, resource.etag, None
-    if holder.gzip and _accepts_gzip():
-        body, etag = _gzipped(snapshot, resource, keep=keep_gzip)
-        encoding = "gzip"
+    encoding = "gzip" if holder.gzip and _accepts_gzip() else None
+    etag = resource.etag[:-1] + '-gz"' if encoding else resource.etag
     modified = last_modified(snapshot, resource)
-    if _not_modified(etag, modified):
+    if _not_modified(etag, modified):  # the body is not even joined
         response = Response(status=304)
         del response.headers["Content-Type"]
     else:
+        body = _gzipped(snapshot, resource, keep=keep_gzip)[0] if encoding else resource.body
         response = Response(body, content_type=resource.content_type)
         if encoding:
             response.headers["Content-Encoding"] = encoding
