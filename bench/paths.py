@@ -10,6 +10,7 @@ server's reload (``load_site`` with a warm cache).
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import os
@@ -21,14 +22,33 @@ from pathlib import Path
 from typing import Any
 
 import icalendar
-from measure import BENCH, BIN, NOW, SOURCE_DATE_EPOCH, Results, Sample, Settings, clear_caches, log, split_timing, timed
+from measure import (
+    BENCH,
+    BIN,
+    NOW,
+    SOURCE_DATE_EPOCH,
+    Results,
+    Sample,
+    Settings,
+    clear_caches,
+    log,
+    split_timing,
+    timed,
+)
 
 from calfeed import load as calfeed_load
 from calfeed.fastyaml import read_fast
-from calfeed.ics import _header, build_event, calendar_description, compile_contents, event_properties, finish
+from calfeed.ics import (
+    _header,
+    build_event,
+    calendar_description,
+    compile_contents,
+    event_properties,
+    finish,
+)
 from calfeed.load import load_calendar
 from calfeed.model import Calendar, resolve
-from calfeed.site import Site, build_site, load_site
+from calfeed.site import Memo, Site, build_site, load_site
 from calfeed.state import State, load_state, revise
 
 EDIT_ID = "e005000"  # the event whose title the rebuild rows change (10k schedule)
@@ -239,7 +259,7 @@ def measure_rebuild(s: Settings, folder: Path, results: Results) -> None:
             "keep its revision; the state-file fingerprint bug of 2026-11 was one such cause)."
         )
 
-    def server_load(cache: dict) -> tuple[dict[str, float], Site]:
+    def server_load(cache: Memo) -> tuple[dict[str, float], Site]:
         with split_timing() as parts:
             seconds, site = timed(lambda: load_site(events, state_path=state_path, cache=cache))
         return {"total": seconds, **parts}, site
@@ -249,14 +269,16 @@ def measure_rebuild(s: Settings, folder: Path, results: Results) -> None:
     starts = []
     for _ in range(number):
         clear_caches()
-        starts.append(server_load({})[0])
+        starts.append(server_load(Memo())[0])
     log(f"rebuild: server reload = load_site with the warm cache after one edit ({s.repeat}x)")
-    warm: dict = {}
+    warm = Memo()
     load_site(events, state_path=state_path, cache=warm)
     reloads = []
     for index in range(s.repeat):
         edit_title(events, EDIT_ID, f"Server edit {index} for the rebuild benchmark")
-        parts, site = server_load(dict(warm))  # the warm cache as it was before this edit
+        # the warm memo as it was before this edit (each of its caches copied)
+        parts, site = server_load(dataclasses.replace(warm, **{
+            item.name: dict(getattr(warm, item.name)) for item in dataclasses.fields(warm)}))
         changed = [slot.id for slot in site.compiled.slots if "Server edit" in slot.event.title]
         if changed != [EDIT_ID]:
             raise RuntimeError(f"the edit did not come through: {changed}")

@@ -250,12 +250,44 @@ def parse_yaml(text: str) -> Any:
     return None if root is None else _Builder(budget=len(text) // 2 + SPARE_VALUES).build(root, ())
 
 
-def parse_calendar(text: str | bytes, *, source: str = "events.yaml") -> Calendar:
+#: Validated events by the text of what the file says of them (``repr`` of the plain data).
+KnownEvents = dict[str, Event]
+
+
+def _validate(data: dict[str, Any], known: KnownEvents | None) -> Calendar:
+    """``Calendar.model_validate(data)``, validating again only the events ``known`` does not hold.
+
+    An event is validated from its own data alone (no validator of an event looks
+    outside it), so an event whose data is unchanged is the event validated last
+    time; the calendar's own checks (ids, references) run on the whole every time.
+    ``known`` is replaced by the events of this read.
+    """
+    events = data.get("events")
+    if known is None or not isinstance(events, list):
+        return Calendar.model_validate(data)
+    fresh: KnownEvents = {}
+    validated = []
+    for item in events:
+        key = repr(item)  # plain data (fastyaml): equal text, equal data
+        event = known.get(key)
+        if event is None:
+            event = fresh.get(key) or Event.model_validate(item)
+        fresh[key] = event
+        validated.append(event)
+    calendar = Calendar.model_validate({**data, "events": validated})
+    known.clear()
+    known.update(fresh)
+    return calendar
+
+
+def parse_calendar(text: str | bytes, *, source: str = "events.yaml", known: KnownEvents | None = None) -> Calendar:
     """Parse the text of an events file into a validated :class:`Calendar`.
 
     Args:
         text: The YAML text, or its UTF-8 bytes (libyaml reads bytes faster).
         source: The name used in error messages, usually the file's path.
+        known: Events validated by an earlier read, by their data: a server's reload
+            validates only the events that changed (updated in place).
 
     Returns:
         The validated, frozen calendar.
@@ -271,7 +303,7 @@ def parse_calendar(text: str | bytes, *, source: str = "events.yaml") -> Calenda
     fast = read_fast(text, max_depth=MAX_DEPTH)  # the happy path: same values, no positions (see fastyaml)
     if fast is not None:
         try:
-            return Calendar.model_validate(fast)
+            return _validate(fast, known)
         except ValidationError:
             pass  # read again below, recording where each value stands, for the messages
     try:
@@ -314,12 +346,13 @@ def parse_calendar(text: str | bytes, *, source: str = "events.yaml") -> Calenda
     raise EventsFileError(source, problems)
 
 
-def load_calendar(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Calendar:
+def load_calendar(path: str | Path, *, max_bytes: int = MAX_BYTES, known: KnownEvents | None = None) -> Calendar:
     """Read and validate an events file.
 
     Args:
         path: The YAML file.
         max_bytes: Larger files are refused before they are parsed.
+        known: Events validated by an earlier read of the file (see ``parse_calendar``).
 
     Returns:
         The validated calendar.
@@ -353,7 +386,7 @@ def load_calendar(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Calendar:
         raise EventsFileError(
             source, [Problem("", f"the file is not UTF-8: byte {raw[err.start]:#04x} cannot be decoded", line, column)]
         ) from None
-    return parse_calendar(raw, source=source)
+    return parse_calendar(raw, source=source, known=known)
 
 
 #: The characters YAML does not allow anywhere in a file (YAML 1.2 c-printable), in UTF-8 and as text.
@@ -381,4 +414,4 @@ def _unreadable(text: str | bytes) -> Problem | None:
     return Problem("", f"the character U+{ord(char):04X} is not allowed in YAML; delete it", line, column)
 
 
-__all__ = ["MAX_BYTES", "load_calendar", "parse_calendar", "parse_yaml"]
+__all__ = ["MAX_BYTES", "KnownEvents", "load_calendar", "parse_calendar", "parse_yaml"]

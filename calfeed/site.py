@@ -21,7 +21,7 @@ from .changes import ATOM_TYPE, Change, History, history_path, load_history, rec
 from .compact import GOOGLE_LIMIT, Compactor, compact_path
 from .conference import XML_TYPE, to_conference_files
 from .ics import EPOCH, CompiledCalendar, ContentCache, Revision, compile_calendar, compile_contents, finish
-from .load import load_calendar
+from .load import KnownEvents, load_calendar
 from .model import Calendar, Kind, Slot
 from .qr import SVG_TYPE, qr_svg
 from .shortlink import ShortLinks
@@ -281,12 +281,30 @@ def build_site(
     return site
 
 
+@dataclass
+class Memo:
+    """What a server keeps from one build of a schedule to the next, so that a reload redoes only what changed.
+
+    Each step keeps its own, keyed by everything that reaches its output: the
+    validated events by the data the file gives them (``load``), each event's
+    content lines by every input of its serialization (``ics``).
+    """
+
+    events: KnownEvents = field(default_factory=dict)
+    contents: ContentCache = field(default_factory=dict)
+
+    def trim(self, live: int) -> None:
+        """Forget the content of old versions of edited events once they pile up (``live`` events now)."""
+        if len(self.contents) > 4 * live + 64:
+            self.contents.clear()
+
+
 def load_site(
     events_path: str | Path,
     *,
     state_path: str | Path | None = None,
     page: Callable[[Site], Mapping[str, bytes]] | None = None,
-    cache: ContentCache | None = None,
+    cache: Memo | None = None,
     base_url: str | None = None,
 ) -> Site:
     """Read ``events_path`` (and its state file) and build its site, without writing anything.
@@ -301,16 +319,16 @@ def load_site(
         state_path: The state file written by ``calfeed build``; None or a missing
             file means no state.
         page: Renders ``index.html`` and the files it fetches.
-        cache: Event content of an earlier compile, reused for unchanged events.
+        cache: What earlier builds of this schedule kept; only what changed is done again.
         base_url: The public URL of the site, when configured.
 
     Raises:
         EventsFileError: The events file is invalid (every problem listed).
         StateFileError: The state file exists but cannot be read.
     """
-    calendar = load_calendar(events_path)
+    calendar = load_calendar(events_path, known=None if cache is None else cache.events)
     state = load_state(state_path) if state_path is not None else State()
-    contents = compile_contents(calendar, cache=cache)
+    contents = compile_contents(calendar, cache=None if cache is None else cache.contents)
     if not state.events:
         return build_site(finish(contents), page=page, base_url=base_url)
     modified = dt.datetime.fromtimestamp(int(Path(events_path).stat().st_mtime), dt.timezone.utc)
@@ -329,6 +347,7 @@ __all__ = [
     "ICS_TYPE",
     "JSON_TYPE",
     "Feed",
+    "Memo",
     "Resource",
     "Site",
     "build_site",

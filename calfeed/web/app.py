@@ -17,9 +17,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ..changes import history_path
 from ..folder import is_folder
-from ..ics import ContentCache
 from ..qr import QRCodeError, check_fits
-from ..site import Site, load_site
+from ..site import Memo, Site, load_site
 from ..state import default_state_path
 from .feeds import _FILTERS, MAX_QUERY_BYTES, _calendar_resource, _personal_resource, select_events
 from .folder import init_folder_app
@@ -224,7 +223,7 @@ def init_app(app: Flask) -> None:
     _configure_jinja(app)
     _get_and_head_only(app)
 
-    def build(cache: ContentCache) -> Site:
+    def build(cache: Memo) -> Site:
         # Once per build: with BASE_URL, or host-independent (relative links) without it.
         site = load_site(events_path, state_path=state_path, page=lambda site: _render(app, site, base_url), cache=cache,
                          base_url=base_url)

@@ -22,8 +22,7 @@ from typing import Any
 from flask import current_app
 
 from ..errors import CalfeedError, EventsFileError, Problem
-from ..ics import ContentCache
-from ..site import Site
+from ..site import Memo, Site
 
 #: A file modified more recently than this may still be being written: it is read at a later check.
 SETTLE_SECONDS = 1.0
@@ -89,7 +88,7 @@ class Holder:
         self,
         events_path: Path,
         *,
-        build: Callable[[ContentCache], Site],
+        build: Callable[[Memo], Site],
         watched: tuple[Path, ...],
         cache_seconds: int | None,
         reload_seconds: float | None,
@@ -105,7 +104,7 @@ class Holder:
         self._reload_seconds = reload_seconds
         self._logger = logger
         self._lock = threading.Lock()
-        self._cache: ContentCache = {}
+        self._cache = Memo()
         signature = self._signature()
         # Invalid input at start-up raises EventsFileError: the server refuses to start.
         self.snapshot = self._build(signature)
@@ -161,8 +160,7 @@ class Holder:
 
     def _build(self, signature: Signature) -> Snapshot:
         site = self._build_site(self._cache)
-        if len(self._cache) > 4 * len(site.compiled.slots) + 64:
-            self._cache = {}  # old versions of edited events piled up: start afresh at the next build
+        self._cache.trim(len(site.compiled.slots))
         refresh = int(site.calendar.refresh_interval.total_seconds())
         cache_seconds = refresh if self._cache_seconds is None else int(self._cache_seconds)
         now = dt.datetime.now(dt.timezone.utc)

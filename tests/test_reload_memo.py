@@ -1,0 +1,85 @@
+"""A server's reload validates only the events whose data changed, and gets what a cold read gets.
+
+``parse_calendar(..., known=...)`` keeps each validated event by the data the file
+gives it; the tests hold every warm read equal to a cold read of the same text, for
+edits of every sort (changed, added, removed, moved, duplicated events, calendar
+settings), and check that a bad edit still gets its located problems.
+"""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from calfeed.errors import EventsFileError
+from calfeed.load import KnownEvents, parse_calendar
+from calfeed.site import Memo, build_site, load_site
+from factory import make_schedule
+
+BASE = yaml.safe_load(make_schedule(20, seed=7))
+
+
+def _text(data: dict) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+EDITS = st.sampled_from(["title", "remove", "insert", "move", "duplicate-data", "zone", "calendar-name", "none"])
+
+
+@settings(max_examples=12, deadline=None)
+@given(edits=st.lists(st.tuples(EDITS, st.integers(0, 19)), min_size=1, max_size=4))
+def test_issue_16_warm_read_equals_cold_read(edits: list[tuple[str, int]]) -> None:
+    known: KnownEvents = {}
+    data = {**BASE, "events": [dict(event) for event in BASE["events"]]}
+    assert parse_calendar(_text(data), known=known) == parse_calendar(_text(data))
+    assert len(known) == len(data["events"])
+    for edit, index in edits:
+        events = data["events"]
+        index %= len(events)
+        if edit == "title":
+            events[index] = {**events[index], "title": events[index]["title"] + " (edited)"}
+        elif edit == "remove" and len(events) > 1:
+            events.pop(index)
+        elif edit == "insert":
+            events.insert(index, {**events[index], "id": f"new{len(events)}x{index}"})
+        elif edit == "move":
+            events.append(events.pop(index))
+        elif edit == "duplicate-data":  # two events with equal data but their ids
+            events.append({**events[index], "id": f"{events[index]['id']}-again{len(events)}"})
+        elif edit == "zone":
+            events[index] = {**events[index], "timezone": "Asia/Tokyo"}
+        elif edit == "calendar-name":
+            data["name"] = data["name"] + " (renamed)"
+        text = _text(data)
+        warm = parse_calendar(text, known=known)
+        assert warm == parse_calendar(text)
+        assert [event.id for event in warm.events] == [event["id"] for event in data["events"]]
+
+
+def test_issue_16_bad_edit_keeps_located_problems_and_the_memo_recovers() -> None:
+    known: KnownEvents = {}
+    parse_calendar(_text(BASE), known=known)
+    bad = {**BASE, "events": [*BASE["events"][:3], {**BASE["events"][3], "end": "25:99"}, *BASE["events"][4:]]}
+    with pytest.raises(EventsFileError) as caught:
+        parse_calendar(_text(bad), source="events.yaml", known=known)
+    (problem,) = caught.value.problems
+    assert problem.path == "events[3].end" and problem.line > 1
+    # the next good read, warm, is the cold read
+    good = {**BASE, "name": "Recovered"}
+    assert parse_calendar(_text(good), known=known) == parse_calendar(_text(good))
+
+
+def test_issue_16_warm_site_has_the_cold_sites_bytes(tmp_path) -> None:
+    path = tmp_path / "events.yaml"
+    path.write_text(_text(BASE), encoding="utf-8")
+    memo = Memo()
+    load_site(path, cache=memo)
+    edited = {**BASE, "events": [{**BASE["events"][5], "title": "Changed"}, *BASE["events"][6:], *BASE["events"][:5]]}
+    path.write_text(_text(edited), encoding="utf-8")
+    warm, cold = load_site(path, cache=memo), build_site(parse_calendar(path.read_bytes()))
+    assert sorted(warm.resources) == sorted(cold.resources)
+    for name, resource in cold.resources.items():
+        assert warm.resources[name].body == resource.body, name
+        assert warm.resources[name].etag == resource.etag, name
