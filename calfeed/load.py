@@ -300,7 +300,7 @@ def parse_calendar(text: str | bytes, *, source: str = "events.yaml", known: Kno
     unreadable = _unreadable(text)
     if unreadable is not None:
         raise EventsFileError(source, [unreadable])
-    fast = read_fast(text, max_depth=MAX_DEPTH)  # the happy path: same values, no positions (see fastyaml)
+    fast = read_fast(text, max_depth=MAX_DEPTH, seen=known or ())  # the happy path: same values, no positions (see fastyaml)
     if fast is not None:
         try:
             return _validate(fast, known)
