@@ -502,8 +502,9 @@ def finish(contents: Contents, revisions: Mapping[str, Revision] | None = None) 
     for slot in contents.slots:
         revision = _revision_lines(calendar, revisions.get(slot.id, Revision()))
         events[slot.id] = serialize_event({**contents.events[slot.id].lines, **revision})
+    fingerprints = {event_id: content.fingerprint for event_id, content in contents.events.items()}
     return CompiledCalendar(calendar, contents.slots, events, contents.timezones,
-                            {slot.id: slot for slot in contents.slots}, revisions)
+                            {slot.id: slot for slot in contents.slots}, revisions, fingerprints)
 
 
 @dataclass(frozen=True)
@@ -517,6 +518,8 @@ class CompiledCalendar:
     _by_id: Mapping[str, Slot] = field(repr=False)
     #: SEQUENCE and last change per event id, as the state file gave them.
     revisions: Mapping[str, Revision] = field(default_factory=dict, repr=False)
+    #: The fingerprint of each event's content lines (what the state file compares), by id.
+    fingerprints: Mapping[str, str] = field(default_factory=dict, repr=False)
     _headers: dict[str | None, bytes] = field(default_factory=dict, repr=False)
 
     def slot(self, event_id: str) -> Slot:

@@ -8,15 +8,20 @@ settings), and check that a bad edit still gets its located problems.
 
 from __future__ import annotations
 
+import json
+import os
+import time
+
 import pytest
 import yaml
+from factory import make_schedule
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calfeed.errors import EventsFileError
 from calfeed.load import KnownEvents, parse_calendar
 from calfeed.site import Memo, build_site, load_site
-from factory import make_schedule
+from calfeed.web import create_app
 
 BASE = yaml.safe_load(make_schedule(20, seed=7))
 
@@ -83,3 +88,33 @@ def test_issue_16_warm_site_has_the_cold_sites_bytes(tmp_path) -> None:
     for name, resource in cold.resources.items():
         assert warm.resources[name].body == resource.body, name
         assert warm.resources[name].etag == resource.etag, name
+
+
+def _settled_write(path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+    settled = time.time_ns() - 5_000_000_000  # saved a while ago: past the reload's settle time
+    os.utime(path, ns=(settled, settled))
+
+
+def test_issue_16_warm_server_serves_what_a_cold_server_serves(tmp_path) -> None:
+    # The server's reload keeps validated events, content lines and each event's page file;
+    # after an edit of titles, rooms, times and one event's removal, every resource a cold
+    # server would serve (the details files included) is served, byte for byte.
+    path = tmp_path / "events.yaml"
+    _settled_write(path, _text(BASE))
+    warm = create_app({"TESTING": True, "EVENTS_PATH": str(path), "RELOAD_SECONDS": 0, "STATE_PATH": ""})
+    first = BASE["events"][2]["id"]
+    assert warm.test_client().get(f"/details/{first}.json").status_code == 200
+    events = [dict(event) for event in BASE["events"][1:]]
+    events[1]["title"] = "A new title"
+    events[2]["location"] = "Another room"
+    events[3]["start"], events[3]["end"] = "07:05", "07:55"
+    _settled_write(path, _text({**BASE, "events": events}))
+    cold = create_app({"TESTING": True, "EVENTS_PATH": str(path), "RELOAD_SECONDS": None, "STATE_PATH": ""})
+    warm_client, cold_client = warm.test_client(), cold.test_client()
+    assert warm_client.get(f"/details/{BASE['events'][0]['id']}.json").status_code == 404  # reloaded: gone
+    paths = ["/", "/calendar.ics", "/search.json", *(f"/details/{event['id']}.json" for event in events)]
+    for resource in paths:
+        assert warm_client.get(resource).data == cold_client.get(resource).data, resource
+    details = json.loads(warm_client.get(f"/details/{events[2]['id']}.json").data)
+    assert "Another+room" in details["google"] or "Another%20room" in details["google"]
