@@ -16,12 +16,14 @@ import icalendar
 import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shared import shared
 
 from calfeed.cli import cli
 from calfeed.importers import LossyImport, import_frab
 from calfeed.site import load_site
 from calfeed.web import create_app, render_page, render_pages
-from shared import shared
 
 CONFERENCE = Path(__file__).resolve().parent / "data" / "page" / "conference.yaml"
 #: The page's budget: HTML bytes per event, with every event in the list (details come on demand).
@@ -182,3 +184,14 @@ def test_issue_14_page_files_same_bytes_across_hash_seeds() -> None:
         for seed in ("1", "2")
     }
     assert len(digests) == 1 and len(digests.pop().strip()) == 64
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=200))
+def test_issue_16_link_quoting_equals_urllib(text: str) -> None:
+    # The add-to-calendar links quote with one str.translate; urllib's quote is the reference.
+    from urllib.parse import quote
+
+    from calfeed.web.page import _quote
+
+    assert _quote(text) == quote(text, safe="")
