@@ -21,17 +21,21 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .ics import CompiledCalendar, alarm_bytes, content_line, heading
+from .ics import CompiledCalendar, alarm_bytes, escape_text, fold, heading
 from .model import Slot
 
 #: What Google Calendar reads of a subscribed feed (its help page says 1 MB; reports agree).
 GOOGLE_LIMIT = 1_000_000
 #: The longest abstract excerpt of each try, in characters; 0 leaves the abstract out.
 ABSTRACT_LIMITS = (320, 160, 0)
-_DROPPED = (b"URL", b"ATTACH", b"CONFERENCE")
 _END = b"END:VCALENDAR\r\n"
 _END_EVENT = b"END:VEVENT\r\n"
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+#: A property a compact event changes, from the LF before it to the CR ending its last
+#: folded line (its LF is left to start the next match): DESCRIPTION (group 1) is
+#: rewritten, the others are dropped. The lookahead lets the search skip most lines.
+_CHANGED = re.compile(rb"\n(?=[DUACduac])(?:(DESCRIPTION)|URL|ATTACH|CONFERENCE)[;:][^\r\n]*\r(?:\n [^\r\n]*\r)*",
+                      re.IGNORECASE)
 
 
 def compact_path(path: str) -> str:
@@ -44,32 +48,47 @@ def excerpt(text: str, limit: int) -> str:
 
     A first sentence longer than the limit is cut at a word and ends with an ellipsis.
     """
-    flat = " ".join(text.split())
+    return _excerpt(" ".join(text.split()), limit)
+
+
+def _excerpt(flat: str, limit: int) -> str:
+    """:func:`excerpt` of a text whose whitespace is already collapsed to single spaces."""
     if limit <= 0:
         return ""
     if len(flat) <= limit:
         return flat
-    kept = ""
-    for sentence in _SENTENCE.split(flat):
-        candidate = f"{kept} {sentence}" if kept else sentence
-        if len(candidate) > limit:
-            break
-        kept = candidate
-    if kept:
-        return kept
+    # Each sentence break is one space, so the sentences that fit end at the last
+    # break at or before the limit.
+    ends = [found.start() for found in _SENTENCE.finditer(flat, 0, limit + 1)]
+    if ends:
+        return flat[: ends[-1]]
     cut = flat[: limit - 1].rsplit(" ", 1)[0] if " " in flat[: limit - 1] else flat[: limit - 1]
     return cut.rstrip(",;:") + "…"
 
 
-def compact_description(slot: Slot, limit: int, calendar_url: str | None = None) -> str:
-    """DESCRIPTION of a compact event: who, a few sentences, and the links needed on the day."""
+@dataclass(frozen=True)
+class _Parts:
+    """What a compact DESCRIPTION is made of, the same at every excerpt length."""
+
+    head: str
+    #: The abstract with its whitespace collapsed ("" for none).
+    abstract: str
+    links: str
+
+    def description(self, limit: int) -> str:
+        parts = (self.head, _excerpt(self.abstract, limit), self.links)
+        return "\n\n".join(part for part in parts if part)
+
+    def length(self, limit: int) -> int:
+        """The excerpt length that gives the same DESCRIPTION as ``limit``."""
+        return 0 if limit <= 0 else min(limit, len(self.abstract))
+
+
+def _parts(slot: Slot, calendar_url: str | None) -> _Parts:
     event = slot.event
     lines = heading(slot)
     if slot.session is not None:
         lines.append(f"Part of: {slot.session.title}")
-    parts = ["\n".join(lines)]
-    if event.abstract and limit > 0:
-        parts.append(excerpt(event.abstract, limit))
     links = []
     if slot.stream_url:
         links.append(f"Livestream: {slot.stream_url}")
@@ -78,34 +97,39 @@ def compact_description(slot: Slot, limit: int, calendar_url: str | None = None)
     page = event.url or calendar_url
     if page:
         links.append(f"More: {page}")
-    if links:
-        parts.append("\n".join(links))
-    return "\n\n".join(part for part in parts if part)
+    return _Parts("\n".join(lines), " ".join(event.abstract.split()) if event.abstract else "", "\n".join(links))
 
 
-def _properties(body: bytes) -> list[bytes]:
-    """The folded content lines of a VEVENT, one item per property."""
-    lines = body.split(b"\r\n")
-    properties: list[bytes] = []
-    for line in lines:
-        if line.startswith(b" ") and properties:
-            properties[-1] += b"\r\n" + line
-        elif line:
-            properties.append(line)
-    return properties
+def compact_description(slot: Slot, limit: int, calendar_url: str | None = None) -> str:
+    """DESCRIPTION of a compact event: who, a few sentences, and the links needed on the day."""
+    return _parts(slot, calendar_url).description(limit)
+
+
+def _description_line(text: str) -> bytes:
+    """The DESCRIPTION content line of ``text``, folded, with its CRLF: what ``content_line`` writes."""
+    return fold("DESCRIPTION:" + escape_text(text)).encode("utf-8") + b"\r\n"
+
+
+def _kept(body: bytes) -> tuple[bytes, ...]:
+    """The bytes of a full VEVENT that its compact one keeps, split where DESCRIPTION was.
+
+    A content line follows a CRLF and its folded continuation lines start with a
+    space, so each property is found in the bytes themselves.
+    """
+    pieces: list[list[bytes]] = [[]]
+    position = 0
+    for found in _CHANGED.finditer(body):
+        pieces[-1].append(body[position : found.start() + 1])  # up to the LF that ends the line before
+        if found.group(1) is not None:  # DESCRIPTION: the new one goes here
+            pieces.append([])
+        position = found.end() + 1  # after the LF
+    pieces[-1].append(body[position:])
+    return tuple(b"".join(piece) for piece in pieces)
 
 
 def compact_event(body: bytes, slot: Slot, limit: int, calendar_url: str | None) -> bytes:
-    """The compact VEVENT made from the full VEVENT bytes ``body``."""
-    kept = []
-    for prop in _properties(body):
-        name = re.split(rb"[;:]", prop, maxsplit=1)[0].upper()
-        if name in _DROPPED:
-            continue
-        if name == b"DESCRIPTION":
-            prop = content_line("DESCRIPTION", compact_description(slot, limit, calendar_url)).encode("utf-8")
-        kept.append(prop)
-    return b"\r\n".join(kept) + b"\r\n"
+    """The compact VEVENT made from the full VEVENT bytes ``body``, as :mod:`calfeed.ics` writes them."""
+    return _description_line(compact_description(slot, limit, calendar_url)).join(_kept(body))
 
 
 @dataclass(frozen=True)
@@ -117,20 +141,54 @@ class CompactFeed:
     fits: bool
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """One event's compact form at any excerpt length: the bytes kept and what DESCRIPTION says."""
+
+    #: The bytes kept, in pieces: a DESCRIPTION line goes between each two.
+    pieces: tuple[bytes, ...]
+    parts: _Parts
+    tzid: str
+    #: Bytes of the pieces.
+    size: int
+    #: No compact form of the event is shorter: the pieces and, for each DESCRIPTION
+    #: line, its text without an excerpt before escaping and folding (which only add).
+    floor: int
+
+
 @dataclass
 class Compactor:
     """Compact VEVENTs of one compiled calendar, made on demand and kept per excerpt length."""
 
     compiled: CompiledCalendar
-    _events: dict[tuple[int, str], bytes] = field(default_factory=dict, repr=False)
+    #: The bytes a compact feed must fit in.
+    limit: int = GOOGLE_LIMIT
+    _shapes: dict[str, _Shape] = field(default_factory=dict, repr=False)
+    _lines: dict[tuple[int, str], bytes] = field(default_factory=dict, repr=False)
+
+    def _shape(self, event_id: str) -> _Shape:
+        shape = self._shapes.get(event_id)
+        if shape is None:
+            compiled = self.compiled
+            slot = compiled.slot(event_id)
+            pieces = _kept(compiled.events[event_id])
+            parts = _parts(slot, compiled.calendar.url)
+            size = sum(map(len, pieces))
+            floor = size + (len("DESCRIPTION:\r\n") + len(parts.description(0).encode("utf-8"))) * (len(pieces) - 1)
+            shape = self._shapes[event_id] = _Shape(pieces, parts, slot.tzid, size, floor)
+        return shape
+
+    def _line(self, event_id: str, shape: _Shape, limit: int) -> bytes:
+        """The DESCRIPTION line of an event at excerpt length ``limit``, made once per distinct text."""
+        key = (shape.parts.length(limit), event_id)
+        line = self._lines.get(key)
+        if line is None:
+            line = self._lines[key] = _description_line(shape.parts.description(limit))
+        return line
 
     def event(self, event_id: str, limit: int) -> bytes:
-        found = self._events.get((limit, event_id))
-        if found is None:
-            compiled = self.compiled
-            found = compact_event(compiled.events[event_id], compiled.slot(event_id), limit, compiled.calendar.url)
-            self._events[(limit, event_id)] = found
-        return found
+        shape = self._shape(event_id)
+        return self._line(event_id, shape, limit).join(shape.pieces)
 
     def feed(self, event_ids: Iterable[str] | None = None, *, name: str | None = None,
              alarm: int | None = None) -> CompactFeed:
@@ -142,22 +200,35 @@ class Compactor:
             alarm: Minutes before each event for a VALARM.
 
         Returns:
-            The feed; ``fits`` is False when even the shortest form is over ``GOOGLE_LIMIT``.
+            The feed; ``fits`` is False when even the shortest form is over the limit.
         """
         compiled = self.compiled
         ids = [slot.id for slot in compiled.slots] if event_ids is None else list(event_ids)
-        zones = sorted({compiled.slot(event_id).tzid for event_id in ids} & set(compiled.timezones))
+        shapes = [self._shape(event_id) for event_id in ids]
+        zones = sorted({shape.tzid for shape in shapes} & compiled.timezones.keys())
         head = b"".join([compiled.header(name), *(compiled.timezones[zone] for zone in zones)])
         block = alarm_bytes(alarm) if alarm is not None else b""
-        body = b""
-        for limit in ABSTRACT_LIMITS:
-            bodies = [self.event(event_id, limit) for event_id in ids]
-            if block:
-                bodies = [item[: -len(_END_EVENT)] + block + _END_EVENT for item in bodies]
-            body = b"".join([head, *bodies, _END])
-            if len(body) <= GOOGLE_LIMIT:
-                return CompactFeed(body, limit, True)
-        return CompactFeed(body, ABSTRACT_LIMITS[-1], False)
+        # Sizes are summed before anything is joined: a feed over the limit even at
+        # its events' floors fits at no length, and a length is tried only until
+        # its running size passes the limit.
+        fixed = len(head) + len(block) * len(ids) + len(_END)
+        if fixed + sum(shape.floor for shape in shapes) <= self.limit:
+            for limit in ABSTRACT_LIMITS:
+                size = fixed
+                for event_id, shape in zip(ids, shapes):
+                    size += shape.size + len(self._line(event_id, shape, limit)) * (len(shape.pieces) - 1)
+                    if size > self.limit:
+                        break
+                else:
+                    return CompactFeed(self._join(head, ids, shapes, limit, block), limit, True)
+        limit = ABSTRACT_LIMITS[-1]
+        return CompactFeed(self._join(head, ids, shapes, limit, block), limit, False)
+
+    def _join(self, head: bytes, ids: list[str], shapes: list[_Shape], limit: int, block: bytes) -> bytes:
+        bodies = [self._line(event_id, shape, limit).join(shape.pieces) for event_id, shape in zip(ids, shapes)]
+        if block:
+            bodies = [item[: -len(_END_EVENT)] + block + _END_EVENT for item in bodies]
+        return b"".join([head, *bodies, _END])
 
 
 __all__ = ["ABSTRACT_LIMITS", "GOOGLE_LIMIT", "CompactFeed", "Compactor", "compact_description", "compact_event",
