@@ -20,8 +20,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from .ics import CompiledCalendar, alarm_bytes, escape_text, fold, heading
+from .ics import CompiledCalendar, alarm_bytes, escape_text, fold_bytes, heading
 from .model import Slot
 
 #: What Google Calendar reads of a subscribed feed (its help page says 1 MB; reports agree).
@@ -30,7 +31,6 @@ GOOGLE_LIMIT = 1_000_000
 ABSTRACT_LIMITS = (320, 160, 0)
 _END = b"END:VCALENDAR\r\n"
 _END_EVENT = b"END:VEVENT\r\n"
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 #: A property a compact event changes, from the LF before it to the CR ending its last
 #: folded line (its LF is left to start the next match): DESCRIPTION (group 1) is
 #: rewritten, the others are dropped. The lookahead lets the search skip most lines.
@@ -57,34 +57,22 @@ def _excerpt(flat: str, limit: int) -> str:
         return ""
     if len(flat) <= limit:
         return flat
-    # Each sentence break is one space, so the sentences that fit end at the last
-    # break at or before the limit.
-    ends = [found.start() for found in _SENTENCE.finditer(flat, 0, limit + 1)]
-    if ends:
-        return flat[: ends[-1]]
+    # A sentence ends with '.', '!' or '?' before a space (the only whitespace left),
+    # so the sentences that fit end at the last such space at or before the limit.
+    end = max(flat.rfind(". ", 0, limit + 1), flat.rfind("! ", 0, limit + 1), flat.rfind("? ", 0, limit + 1))
+    if end >= 0:
+        return flat[: end + 1]
     cut = flat[: limit - 1].rsplit(" ", 1)[0] if " " in flat[: limit - 1] else flat[: limit - 1]
     return cut.rstrip(",;:") + "…"
 
 
-@dataclass(frozen=True)
-class _Parts:
-    """What a compact DESCRIPTION is made of, the same at every excerpt length."""
-
-    head: str
-    #: The abstract with its whitespace collapsed ("" for none).
-    abstract: str
-    links: str
-
-    def description(self, limit: int) -> str:
-        parts = (self.head, _excerpt(self.abstract, limit), self.links)
-        return "\n\n".join(part for part in parts if part)
-
-    def length(self, limit: int) -> int:
-        """The excerpt length that gives the same DESCRIPTION as ``limit``."""
-        return 0 if limit <= 0 else min(limit, len(self.abstract))
+def _description(head: str, abstract: str, links: str, limit: int) -> str:
+    parts = (head, _excerpt(abstract, limit), links)
+    return "\n\n".join([part for part in parts if part])
 
 
-def _parts(slot: Slot, calendar_url: str | None) -> _Parts:
+def _parts(slot: Slot, calendar_url: str | None) -> tuple[str, str, str]:
+    """What a compact DESCRIPTION is made of at every length: its head, the abstract's words, its links."""
     event = slot.event
     lines = heading(slot)
     if slot.session is not None:
@@ -97,17 +85,17 @@ def _parts(slot: Slot, calendar_url: str | None) -> _Parts:
     page = event.url or calendar_url
     if page:
         links.append(f"More: {page}")
-    return _Parts("\n".join(lines), " ".join(event.abstract.split()) if event.abstract else "", "\n".join(links))
+    return "\n".join(lines), " ".join(event.abstract.split()) if event.abstract else "", "\n".join(links)
 
 
 def compact_description(slot: Slot, limit: int, calendar_url: str | None = None) -> str:
     """DESCRIPTION of a compact event: who, a few sentences, and the links needed on the day."""
-    return _parts(slot, calendar_url).description(limit)
+    return _description(*_parts(slot, calendar_url), limit)
 
 
 def _description_line(text: str) -> bytes:
     """The DESCRIPTION content line of ``text``, folded, with its CRLF: what ``content_line`` writes."""
-    return fold("DESCRIPTION:" + escape_text(text)).encode("utf-8") + b"\r\n"
+    return fold_bytes(f"DESCRIPTION:{escape_text(text)}".encode("utf-8")) + b"\r\n"
 
 
 def _kept(body: bytes) -> tuple[bytes, ...]:
@@ -141,19 +129,50 @@ class CompactFeed:
     fits: bool
 
 
-@dataclass(frozen=True)
-class _Shape:
-    """One event's compact form at any excerpt length: the bytes kept and what DESCRIPTION says."""
+class _Shape(NamedTuple):
+    """One event's compact form at any excerpt length: the bytes kept and DESCRIPTION's parts."""
 
     #: The bytes kept, in pieces: a DESCRIPTION line goes between each two.
     pieces: tuple[bytes, ...]
-    parts: _Parts
-    tzid: str
     #: Bytes of the pieces.
     size: int
-    #: No compact form of the event is shorter: the pieces and, for each DESCRIPTION
-    #: line, its text without an excerpt before escaping and folding (which only add).
+    #: No compact form of the event is shorter: the pieces and, in each place, the
+    #: DESCRIPTION line without an excerpt, unfolded.
     floor: int
+    tzid: str
+    #: ``DESCRIPTION:`` and the head, escaped, followed by the escaped break before the next part.
+    lead: bytes
+    #: ``DESCRIPTION:`` and the head alone, escaped.
+    head: bytes
+    #: The abstract with its whitespace collapsed ("" for none), not escaped.
+    abstract: str
+    #: The links, escaped.
+    links: bytes
+
+    def unfolded(self, limit: int) -> bytes:
+        """The DESCRIPTION line with an excerpt of ``limit`` characters, before folding.
+
+        Each part is escaped on its own, which is exact: CRLF is escaped as one
+        break, so the head is escaped with the break after it, and an excerpt has
+        no CR (its whitespace is collapsed).
+        """
+        excerpt = _excerpt(self.abstract, limit)
+        if excerpt:
+            middle = escape_text(excerpt).encode("utf-8")
+            return self.lead + middle + b"\\n\\n" + self.links if self.links else self.lead + middle
+        return self.lead + self.links if self.links else self.head
+
+
+def _shape(body: bytes, slot: Slot, calendar_url: str | None) -> _Shape:
+    pieces = _kept(body)
+    size = sum(map(len, pieces))
+    head, abstract, links = _parts(slot, calendar_url)
+    lead = b"DESCRIPTION:" + (escape_text(head + "\n\n").encode("utf-8") if head else b"")
+    alone = b"DESCRIPTION:" + escape_text(head).encode("utf-8")
+    escaped_links = escape_text(links).encode("utf-8")
+    shortest = len(lead) + len(escaped_links) if escaped_links else len(alone)  # unfolded(0)
+    floor = size + (shortest + len(b"\r\n")) * (len(pieces) - 1)
+    return _Shape(pieces, size, floor, slot.tzid, lead, alone, abstract, escaped_links)
 
 
 @dataclass
@@ -170,20 +189,17 @@ class Compactor:
         shape = self._shapes.get(event_id)
         if shape is None:
             compiled = self.compiled
-            slot = compiled.slot(event_id)
-            pieces = _kept(compiled.events[event_id])
-            parts = _parts(slot, compiled.calendar.url)
-            size = sum(map(len, pieces))
-            floor = size + (len("DESCRIPTION:\r\n") + len(parts.description(0).encode("utf-8"))) * (len(pieces) - 1)
-            shape = self._shapes[event_id] = _Shape(pieces, parts, slot.tzid, size, floor)
+            shape = _shape(compiled.events[event_id], compiled.slot(event_id), compiled.calendar.url)
+            self._shapes[event_id] = shape
         return shape
 
     def _line(self, event_id: str, shape: _Shape, limit: int) -> bytes:
         """The DESCRIPTION line of an event at excerpt length ``limit``, made once per distinct text."""
-        key = (shape.parts.length(limit), event_id)
+        # Every length from the abstract's own on gives the whole abstract.
+        key = (0 if limit <= 0 else min(limit, len(shape.abstract)), event_id)
         line = self._lines.get(key)
         if line is None:
-            line = self._lines[key] = _description_line(shape.parts.description(limit))
+            line = self._lines[key] = fold_bytes(shape.unfolded(limit)) + b"\r\n"
         return line
 
     def event(self, event_id: str, limit: int) -> bytes:
@@ -211,24 +227,34 @@ class Compactor:
         # Sizes are summed before anything is joined: a feed over the limit even at
         # its events' floors fits at no length, and a length is tried only until
         # its running size passes the limit.
-        fixed = len(head) + len(block) * len(ids) + len(_END)
-        if fixed + sum(shape.floor for shape in shapes) <= self.limit:
+        room = self.limit - len(head) - len(block) * len(ids) - len(_END)
+        if sum(shape.floor for shape in shapes) <= room:
             for limit in ABSTRACT_LIMITS:
-                size = fixed
-                for event_id, shape in zip(ids, shapes):
-                    size += shape.size + len(self._line(event_id, shape, limit)) * (len(shape.pieces) - 1)
-                    if size > self.limit:
-                        break
-                else:
-                    return CompactFeed(self._join(head, ids, shapes, limit, block), limit, True)
+                lines = self._lines_within(ids, shapes, limit, room)
+                if lines is not None:
+                    return CompactFeed(_joined(head, shapes, lines, block), limit, True)
         limit = ABSTRACT_LIMITS[-1]
-        return CompactFeed(self._join(head, ids, shapes, limit, block), limit, False)
+        lines = [self._line(event_id, shape, limit) for event_id, shape in zip(ids, shapes)]
+        return CompactFeed(_joined(head, shapes, lines, block), limit, False)
 
-    def _join(self, head: bytes, ids: list[str], shapes: list[_Shape], limit: int, block: bytes) -> bytes:
-        bodies = [self._line(event_id, shape, limit).join(shape.pieces) for event_id, shape in zip(ids, shapes)]
-        if block:
-            bodies = [item[: -len(_END_EVENT)] + block + _END_EVENT for item in bodies]
-        return b"".join([head, *bodies, _END])
+    def _lines_within(self, ids: list[str], shapes: list[_Shape], limit: int, room: int) -> list[bytes] | None:
+        """The DESCRIPTION lines of the events at ``limit``, or None once the events take more than ``room``."""
+        lines = []
+        size = 0
+        for event_id, shape in zip(ids, shapes):
+            line = self._line(event_id, shape, limit)
+            size += shape.size + len(line) * (len(shape.pieces) - 1)
+            if size > room:
+                return None
+            lines.append(line)
+        return lines
+
+
+def _joined(head: bytes, shapes: list[_Shape], lines: list[bytes], block: bytes) -> bytes:
+    bodies = [line.join(shape.pieces) for shape, line in zip(shapes, lines)]
+    if block:
+        bodies = [item[: -len(_END_EVENT)] + block + _END_EVENT for item in bodies]
+    return b"".join([head, *bodies, _END])
 
 
 __all__ = ["ABSTRACT_LIMITS", "GOOGLE_LIMIT", "CompactFeed", "Compactor", "compact_description", "compact_event",
