@@ -12,7 +12,11 @@ event it claims and is as rich as the limit allows.
 
 The compact VEVENT is made from the full one's bytes (its revision lines,
 SEQUENCE and DTSTAMP, are kept as they are): only DESCRIPTION is rewritten and
-the three link properties are dropped.
+the three link properties are dropped. The kept bytes, and the parts of
+DESCRIPTION that do not depend on the excerpt, are found once per event; each
+excerpt length then costs one DESCRIPTION line. A feed's size at a length is
+summed from its events' before anything is joined, and a feed too big even
+without abstracts is joined once, at the shortest form.
 """
 
 from __future__ import annotations
@@ -66,13 +70,30 @@ def _excerpt(flat: str, limit: int) -> str:
     return cut.rstrip(",;:") + "…"
 
 
+def _collapsed(text: str, need: int) -> tuple[str, bool]:
+    """``text`` with its whitespace collapsed, or a prefix of that longer than ``need`` characters.
+
+    Returns:
+        The text or prefix, and whether it is the whole text. Collapsing a prefix
+        of ``text`` gives a prefix of the collapsed text, so a long abstract is
+        read only as far as an excerpt needs.
+    """
+    size = need + 64  # most text has few runs of whitespace to collapse
+    while size < len(text):
+        prefix = " ".join(text[:size].split())
+        if len(prefix) > need:
+            return prefix, False
+        size *= 2
+    return " ".join(text.split()), True
+
+
 def _description(head: str, abstract: str, links: str, limit: int) -> str:
-    parts = (head, _excerpt(abstract, limit), links)
+    parts = (head, excerpt(abstract, limit), links)
     return "\n\n".join([part for part in parts if part])
 
 
 def _parts(slot: Slot, calendar_url: str | None) -> tuple[str, str, str]:
-    """What a compact DESCRIPTION is made of at every length: its head, the abstract's words, its links."""
+    """What a compact DESCRIPTION is made of at every length: its head, the abstract, its links."""
     event = slot.event
     lines = heading(slot)
     if slot.session is not None:
@@ -85,7 +106,7 @@ def _parts(slot: Slot, calendar_url: str | None) -> tuple[str, str, str]:
     page = event.url or calendar_url
     if page:
         links.append(f"More: {page}")
-    return "\n".join(lines), " ".join(event.abstract.split()) if event.abstract else "", "\n".join(links)
+    return "\n".join(lines), event.abstract or "", "\n".join(links)
 
 
 def compact_description(slot: Slot, limit: int, calendar_url: str | None = None) -> str:
@@ -144,8 +165,12 @@ class _Shape(NamedTuple):
     lead: bytes
     #: ``DESCRIPTION:`` and the head alone, escaped.
     head: bytes
-    #: The abstract with its whitespace collapsed ("" for none), not escaped.
+    #: The abstract with its whitespace collapsed ("" for none), not escaped: all of
+    #: it (``whole``) or its first words, more than ``ABSTRACT_LIMITS[0]`` characters.
     abstract: str
+    whole: bool
+    #: The abstract as written.
+    text: str
     #: The links, escaped.
     links: bytes
 
@@ -156,7 +181,8 @@ class _Shape(NamedTuple):
         break, so the head is escaped with the break after it, and an excerpt has
         no CR (its whitespace is collapsed).
         """
-        excerpt = _excerpt(self.abstract, limit)
+        abstract = self.abstract if self.whole or limit < len(self.abstract) else " ".join(self.text.split())
+        excerpt = _excerpt(abstract, limit)
         if excerpt:
             middle = escape_text(excerpt).encode("utf-8")
             return self.lead + middle + b"\\n\\n" + self.links if self.links else self.lead + middle
@@ -166,13 +192,14 @@ class _Shape(NamedTuple):
 def _shape(body: bytes, slot: Slot, calendar_url: str | None) -> _Shape:
     pieces = _kept(body)
     size = sum(map(len, pieces))
-    head, abstract, links = _parts(slot, calendar_url)
+    head, text, links = _parts(slot, calendar_url)
+    abstract, whole = _collapsed(text, ABSTRACT_LIMITS[0])
     lead = b"DESCRIPTION:" + (escape_text(head + "\n\n").encode("utf-8") if head else b"")
     alone = b"DESCRIPTION:" + escape_text(head).encode("utf-8")
     escaped_links = escape_text(links).encode("utf-8")
     shortest = len(lead) + len(escaped_links) if escaped_links else len(alone)  # unfolded(0)
     floor = size + (shortest + len(b"\r\n")) * (len(pieces) - 1)
-    return _Shape(pieces, size, floor, slot.tzid, lead, alone, abstract, escaped_links)
+    return _Shape(pieces, size, floor, slot.tzid, lead, alone, abstract, whole, text, escaped_links)
 
 
 @dataclass
@@ -196,7 +223,7 @@ class Compactor:
     def _line(self, event_id: str, shape: _Shape, limit: int) -> bytes:
         """The DESCRIPTION line of an event at excerpt length ``limit``, made once per distinct text."""
         # Every length from the abstract's own on gives the whole abstract.
-        key = (0 if limit <= 0 else min(limit, len(shape.abstract)), event_id)
+        key = (0 if limit <= 0 else min(limit, len(shape.abstract)) if shape.whole else limit, event_id)
         line = self._lines.get(key)
         if line is None:
             line = self._lines[key] = fold_bytes(shape.unfolded(limit)) + b"\r\n"
