@@ -141,11 +141,11 @@ def test_issue_16_real_schedule_twins_at_every_length(fosdem):
     # make its whole feed fit at each length, and at none
     ids = [slot.id for slot in fosdem.slots]
     sizes = []
+    compactor = Compactor(fosdem)
     for limit in ABSTRACT_LIMITS:
         events = [reference_event(fosdem.slot(event_id), fosdem.calendar, limit) for event_id in ids]
-        full = fosdem.feed(ids)
-        sizes.append(len(full) - sum(map(len, fosdem.events.values())) + sum(map(len, events)))
-        assert Compactor(fosdem).event(ids[0], limit) == events[0]
+        assert [compactor.event(event_id, limit) for event_id in ids] == events
+        sizes.append(len(fosdem.feed(ids)) - sum(map(len, fosdem.events.values())) + sum(map(len, events)))
     for budget, (limit, fits) in zip([sizes[0], sizes[0] - 1, sizes[1] - 1, sizes[2] - 1],
                                      [(320, True), (160, True), (0, True), (0, False)], strict=True):
         feed = Compactor(fosdem, limit=budget).feed()
