@@ -229,6 +229,13 @@ def fold(line: str) -> str:
     data = line.encode("utf-8")
     if len(data) < 75:
         return line
+    return fold_bytes(data).decode("utf-8")
+
+
+def fold_bytes(data: bytes) -> bytes:
+    """:func:`fold` of a content line's UTF-8 bytes."""
+    if len(data) < 75:
+        return data
     pieces = []
     start, size = 0, len(data)
     while size - start >= 75:
@@ -240,7 +247,7 @@ def fold(line: str) -> str:
         pieces.append(data[start:end])
         start = end
     pieces.append(data[start:])
-    return b"\r\n ".join(pieces).decode("utf-8")
+    return b"\r\n ".join(pieces)
 
 
 @lru_cache(maxsize=256)
@@ -705,6 +712,7 @@ __all__ = [
     "event_properties",
     "finish",
     "fold",
+    "fold_bytes",
     "serialize_event",
     "describe",
     "feed_header",
