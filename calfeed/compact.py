@@ -143,11 +143,15 @@ def compact_event(body: bytes, slot: Slot, limit: int, calendar_url: str | None)
 
 @dataclass(frozen=True)
 class CompactFeed:
-    """A compact feed's bytes and how much it had to leave out."""
+    """A compact feed's bytes (as the parts they are joined from) and how much it had to leave out."""
 
-    body: bytes
+    parts: tuple[bytes, ...]
     abstract_limit: int
     fits: bool
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.parts)
 
 
 class _Shape(NamedTuple):
@@ -277,11 +281,20 @@ class Compactor:
         return lines
 
 
-def _joined(head: bytes, shapes: list[_Shape], lines: list[bytes], block: bytes) -> bytes:
-    bodies = [line.join(shape.pieces) for shape, line in zip(shapes, lines)]
+def _joined(head: bytes, shapes: list[_Shape], lines: list[bytes], block: bytes) -> tuple[bytes, ...]:
+    """The parts of a compact feed: without an alarm, each event's kept pieces and its
+    DESCRIPTION line themselves, shared with every other feed that holds the event."""
     if block:
-        bodies = [item[: -len(_END_EVENT)] + block + _END_EVENT for item in bodies]
-    return b"".join([head, *bodies, _END])
+        bodies = [line.join(shape.pieces)[: -len(_END_EVENT)] + block + _END_EVENT for shape, line in zip(shapes, lines)]
+        return (head, *bodies, _END)
+    parts = [head]
+    for shape, line in zip(shapes, lines):
+        pieces = shape.pieces
+        parts.append(pieces[0])
+        for piece in pieces[1:]:
+            parts += (line, piece)
+    parts.append(_END)
+    return tuple(parts)
 
 
 __all__ = ["ABSTRACT_LIMITS", "GOOGLE_LIMIT", "CompactFeed", "Compactor", "compact_description", "compact_event",

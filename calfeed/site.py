@@ -262,10 +262,10 @@ def build_site(
     # Every feed has its compact twin, whatever its size: a feed that grows past
     # Google's limit later must not move its Google subscribers to a new path.
     compactor = Compactor(compiled)
-    resources[compact_path("calendar.ics")] = Resource.make(compactor.feed().body, ICS_TYPE, changed)
+    resources[compact_path("calendar.ics")] = Resource.make(compactor.feed().parts, ICS_TYPE, changed)
     for feed in feeds:
-        body = compactor.feed(feed.event_ids, name=feed.title).body
-        resources[compact_path(feed.path)] = Resource.make(body, ICS_TYPE, changed)
+        parts = compactor.feed(feed.event_ids, name=feed.title).parts
+        resources[compact_path(feed.path)] = Resource.make(parts, ICS_TYPE, changed)
     resources.update(_app_resources(compiled, base_url, changed))
     # Newest first; a build's changes in schedule order (removed events last), whatever order the history holds.
     position = {slot.uid: index for index, slot in enumerate(compiled.slots)}

@@ -90,8 +90,8 @@ def reference_feed(compiled: CompiledCalendar, ids: list[str], budget: int, *, n
     for limit in ABSTRACT_LIMITS:
         body = reference_body(compiled, ids, limit, name=name, alarm=alarm)
         if len(body) <= budget:
-            return CompactFeed(body, limit, True)
-    return CompactFeed(body, ABSTRACT_LIMITS[-1], False)
+            return CompactFeed((body,), limit, True)
+    return CompactFeed((body,), ABSTRACT_LIMITS[-1], False)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -121,7 +121,7 @@ def test_issue_16_compact_feed_takes_the_longest_excerpt_that_fits(calendar, dat
     for budget in sorted(sizes | {size - 1 for size in sizes}):
         expected = reference_feed(compiled, ids, budget, name=name, alarm=alarm)
         got = Compactor(compiled, limit=budget).feed(ids, name=name, alarm=alarm)
-        assert got == expected
+        assert (got.body, got.abstract_limit, got.fits) == (expected.body, expected.abstract_limit, expected.fits)
         assert (len(got.body) <= budget) is got.fits
         parsed = icalendar.Calendar.from_ical(got.body).walk("VEVENT")
         assert [str(event["UID"]) for event in parsed] == [compiled.slot(event_id).uid for event_id in ids]
