@@ -15,7 +15,7 @@ import yaml.cyaml
 from pydantic import ValidationError
 
 from .errors import EventsFileError, Problem
-from .fastyaml import read_fast
+from .fastyaml import find_refused, read_fast
 from .model import Calendar, Event, Kind, Link, Location, Speaker, Status, duplicate_ids, format_path, shown
 from .syntax import syntax_problem
 
@@ -389,15 +389,15 @@ def load_calendar(path: str | Path, *, max_bytes: int = MAX_BYTES, known: KnownE
     return parse_calendar(raw, source=source, known=known)
 
 
-#: The characters YAML does not allow anywhere in a file (YAML 1.2 c-printable), in UTF-8 and as text.
-_UNREADABLE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x84\x86-\x9f]|\xef\xbf[\xbe\xbf]")
+#: The characters YAML does not allow anywhere in a file (YAML 1.2 c-printable), as text
+#: (in UTF-8: ``fastyaml.find_refused``).
 _UNREADABLE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def _unreadable(text: str | bytes) -> Problem | None:
     """The first character YAML refuses, located: libyaml's own message names a byte offset, not a line."""
     if isinstance(text, bytes):
-        found = _UNREADABLE.search(text)
+        found = find_refused(text)
         if not found:
             return None
         start = found.start()

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from factory import make_schedule
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calfeed.fastyaml import read_fast
 from calfeed.load import MAX_DEPTH, parse_calendar, parse_yaml
-from factory import make_schedule
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -119,3 +119,13 @@ def test_fast_path_agrees_on_dumped_data(data: dict[str, object], style: str | N
     fast = read_fast(text)
     if fast is not None:
         assert fast == full(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=60) | st.text(max_size=40).map(lambda text: text.encode("utf-8", "surrogatepass")))
+def test_issue_16_refused_characters_found_as_the_whole_pattern_finds_them(data: bytes) -> None:
+    # find_refused skips the two- and three-byte alternatives where their lead bytes are absent
+    from calfeed.fastyaml import _REFUSED, find_refused
+
+    found, reference = find_refused(data), _REFUSED.search(data)
+    assert (found and (found.start(), found.group())) == (reference and (reference.start(), reference.group()))
