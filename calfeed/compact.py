@@ -214,23 +214,35 @@ class Compactor:
     #: The bytes a compact feed must fit in.
     limit: int = GOOGLE_LIMIT
     _shapes: dict[str, _Shape] = field(default_factory=dict, repr=False)
-    _lines: dict[tuple[int, str], bytes] = field(default_factory=dict, repr=False)
+    _lines: dict[str, dict[int, bytes]] = field(default_factory=dict, repr=False)
 
     def _shape(self, event_id: str) -> _Shape:
         shape = self._shapes.get(event_id)
         if shape is None:
             compiled = self.compiled
-            shape = _shape(compiled.events[event_id], compiled.slot(event_id), compiled.calendar.url)
-            self._shapes[event_id] = shape
+            body = compiled.events[event_id]
+            # A compact form is made from the event's content inputs (one EventContent object
+            # per set of inputs) and its full bytes: kept on the content, a reload reuses it.
+            content = compiled.contents.get(event_id)
+            key = ("compact", body, compiled.calendar.url)
+            found = None if content is None else content.derived.get(key)
+            if isinstance(found, tuple):
+                shape, lines = found
+            else:
+                shape, lines = _shape(body, compiled.slot(event_id), compiled.calendar.url), {}
+                if content is not None:
+                    content.derived[key] = (shape, lines)
+            self._shapes[event_id], self._lines[event_id] = shape, lines
         return shape
 
     def _line(self, event_id: str, shape: _Shape, limit: int) -> bytes:
         """The DESCRIPTION line of an event at excerpt length ``limit``, made once per distinct text."""
         # Every length from the abstract's own on gives the whole abstract.
-        key = (0 if limit <= 0 else min(limit, len(shape.abstract)) if shape.whole else limit, event_id)
-        line = self._lines.get(key)
+        key = 0 if limit <= 0 else min(limit, len(shape.abstract)) if shape.whole else limit
+        lines = self._lines[event_id]
+        line = lines.get(key)
         if line is None:
-            line = self._lines[key] = fold_bytes(shape.unfolded(limit)) + b"\r\n"
+            line = lines[key] = fold_bytes(shape.unfolded(limit)) + b"\r\n"
         return line
 
     def event(self, event_id: str, limit: int) -> bytes:

@@ -362,10 +362,17 @@ def event_lines(slot: Slot, calendar: Calendar, revision: Revision = Revision())
 
 @dataclass(frozen=True, slots=True)
 class EventContent:
-    """An event's content lines (all but the revision) and their fingerprint."""
+    """An event's content lines (all but the revision) and their fingerprint.
+
+    One object stands for one set of inputs: a compile that finds the event unchanged
+    (``ContentCache``) gets the same object back. So whatever is made from those inputs
+    alone (a compact form, the page's details) is kept in ``derived``, keyed by what
+    else it is made from, and lives exactly as long as the content does.
+    """
 
     lines: dict[str, list[str]]
     fingerprint: str
+    derived: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
 
 #: Cache of EventContent between compiles, keyed by everything the content depends on.
@@ -509,9 +516,8 @@ def finish(contents: Contents, revisions: Mapping[str, Revision] | None = None) 
     for slot in contents.slots:
         revision = _revision_lines(calendar, revisions.get(slot.id, Revision()))
         events[slot.id] = serialize_event({**contents.events[slot.id].lines, **revision})
-    fingerprints = {event_id: content.fingerprint for event_id, content in contents.events.items()}
     return CompiledCalendar(calendar, contents.slots, events, contents.timezones,
-                            {slot.id: slot for slot in contents.slots}, revisions, fingerprints)
+                            {slot.id: slot for slot in contents.slots}, revisions, contents.events)
 
 
 @dataclass(frozen=True)
@@ -525,8 +531,8 @@ class CompiledCalendar:
     _by_id: Mapping[str, Slot] = field(repr=False)
     #: SEQUENCE and last change per event id, as the state file gave them.
     revisions: Mapping[str, Revision] = field(default_factory=dict, repr=False)
-    #: The fingerprint of each event's content lines (what the state file compares), by id.
-    fingerprints: Mapping[str, str] = field(default_factory=dict, repr=False)
+    #: Each event's content (its lines, their fingerprint, what is derived from it), by id.
+    contents: Mapping[str, EventContent] = field(default_factory=dict, repr=False)
     _headers: dict[str | None, bytes] = field(default_factory=dict, repr=False)
 
     def slot(self, event_id: str) -> Slot:

@@ -287,13 +287,12 @@ class Memo:
 
     Each step keeps its own, keyed by everything that reaches its output: the
     validated events by the data the file gives them (``load``), each event's
-    content lines by every input of its serialization (``ics``), the page's files of
-    each event by the fingerprint of its content (``web.page.details_files``).
+    content lines by every input of its serialization (``ics``), and with each content
+    what is made from it (its compact forms, the page's details: ``EventContent.derived``).
     """
 
     events: KnownEvents = field(default_factory=dict)
     contents: ContentCache = field(default_factory=dict)
-    pages: dict[tuple[object, ...], bytes] = field(default_factory=dict)
 
     def trim(self, live: int) -> None:
         """Forget the content of old versions of edited events once they pile up (``live`` events now)."""

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from calfeed.errors import EventsFileError
 from calfeed.load import KnownEvents, parse_calendar
 from calfeed.site import Memo, build_site, load_site
-from calfeed.web import create_app
+from calfeed.web import create_app, render_pages
 
 BASE = yaml.safe_load(make_schedule(20, seed=7))
 
@@ -118,3 +118,30 @@ def test_issue_16_warm_server_serves_what_a_cold_server_serves(tmp_path) -> None
         assert warm_client.get(resource).data == cold_client.get(resource).data, resource
     details = json.loads(warm_client.get(f"/details/{events[2]['id']}.json").data)
     assert "Another+room" in details["google"] or "Another%20room" in details["google"]
+
+
+def test_issue_16_warm_build_tells_apart_events_whose_feed_bytes_are_equal(tmp_path) -> None:
+    # An abstract that ends with "Online: <url>" and an event whose online room is <url>
+    # write the same VEVENT (the DESCRIPTION lists the online room after the abstract), but
+    # the page's details (the abstract) and the compact form (an excerpt, then the room) differ:
+    # what is kept between builds must be keyed by the event, not by its feed bytes.
+    path = tmp_path / "events.yaml"
+    event = {**BASE["events"][0], "streamed": False, "links": [], "slides": [],
+             "abstract": "Short.\n\nOnline: https://room.example.org/1"}
+    event.pop("online", None)
+    plain = {**BASE, "events": [event, *BASE["events"][1:]]}
+    moved = {**BASE, "events": [{**event, "abstract": "Short.", "online": "https://room.example.org/1"},
+                                *BASE["events"][1:]]}
+    path.write_text(_text(plain), encoding="utf-8")
+    memo = Memo()
+    first = load_site(path, cache=memo, page=lambda site: render_pages(site, base_url=None))
+    path.write_text(_text(moved), encoding="utf-8")
+    warm = create_app({"TESTING": True, "EVENTS_PATH": str(path), "RELOAD_SECONDS": None, "STATE_PATH": ""})
+    second = load_site(path, cache=memo, page=lambda site: render_pages(site, base_url=None))
+    cold = build_site(parse_calendar(path.read_bytes()), page=lambda site: render_pages(site, base_url=None))
+    event_file = f"events/{event['id']}.ics"
+    assert first.resources[event_file].body == cold.resources[event_file].body  # the trap: equal feed bytes
+    for name in ("calendar.compact.ics", f"details/{event['id']}.json"):
+        assert second.resources[name].body == cold.resources[name].body, name
+    assert json.loads(second.resources[f"details/{event['id']}.json"].body)["abstract"] == "Short."
+    assert warm.test_client().get(f"/details/{event['id']}.json").json["abstract"] == "Short."

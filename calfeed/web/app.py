@@ -225,7 +225,7 @@ def init_app(app: Flask) -> None:
 
     def build(cache: Memo) -> Site:
         # Once per build: with BASE_URL, or host-independent (relative links) without it.
-        site = load_site(events_path, state_path=state_path, page=lambda site: _render(app, site, base_url, known=cache.pages), cache=cache,
+        site = load_site(events_path, state_path=state_path, page=lambda site: _render(app, site, base_url), cache=cache,
                          base_url=base_url)
         for line in site.warnings:
             app.logger.warning("%s: %s", events_path, line)

@@ -367,34 +367,30 @@ def _event_details(slot: Slot, *, base: str, feed_url: str) -> bytes:
     })
 
 
-def details_files(
-    site: Site, *, base_url: str | None, known: dict[tuple[object, ...], bytes] | None = None
-) -> dict[str, bytes]:
+def details_files(site: Site, *, base_url: str | None) -> dict[str, bytes]:
     """The page's data fetched on demand: ``details/<id>.json`` per event and ``search.json``.
 
     ``search.json`` maps each event id to its abstract, for a search that reaches
     beyond what the list shows; it is fetched on the first search. Like the page,
     they hold no absolute URL of the site's own when ``base_url`` is None.
 
-    ``known`` keeps each event's file between builds (a server's ``Memo.pages``), keyed
-    by the fingerprint of the event's content lines, which every value shown here
-    reaches (title, status, times, room, speakers, abstract, links, livestream), and
-    by the URLs it is made with; it is replaced by this build's files.
+    An event's file is made from the inputs of its content (``ics.EventContent``) and
+    the URLs, so it is kept on the content: a server's reload remakes only the files of
+    the events that changed.
     """
     base = _base(base_url) if base_url else ""
     feed_url = base + "calendar.ics"
-    fresh: dict[tuple[object, ...], bytes] = {}
+    contents = site.compiled.contents
+    key = ("details", base, feed_url)
     files = {}
     for slot in site.compiled.slots:
-        print_ = site.compiled.fingerprints.get(slot.id)
-        key = ("details", print_, slot.id, base, feed_url)
-        body = known.get(key) if known is not None and print_ else None
-        if body is None:
+        content = contents.get(slot.id)
+        body = None if content is None else content.derived.get(key)
+        if not isinstance(body, bytes):
             body = _event_details(slot, base=base, feed_url=feed_url)
-        files[f"details/{slot.id}.json"] = fresh[key] = body
-    if known is not None:
-        known.clear()
-        known.update(fresh)
+            if content is not None:
+                content.derived[key] = body
+        files[f"details/{slot.id}.json"] = body
     files["search.json"] = _json({slot.id: slot.event.abstract for slot in site.compiled.slots if slot.event.abstract})
     return files
 
@@ -479,12 +475,8 @@ def _render_html(app: Flask, site: Site, base_url: str | None, dynamic: bool) ->
         return render_template("index.html", **context).encode("utf-8")
 
 
-def _render(
-    app: Flask, site: Site, base_url: str | None, dynamic: bool = True,
-    known: dict[tuple[object, ...], bytes] | None = None,
-) -> dict[str, bytes]:
-    return {"index.html": _render_html(app, site, base_url, dynamic),
-            **details_files(site, base_url=base_url, known=known)}
+def _render(app: Flask, site: Site, base_url: str | None, dynamic: bool = True) -> dict[str, bytes]:
+    return {"index.html": _render_html(app, site, base_url, dynamic), **details_files(site, base_url=base_url)}
 
 
 @lru_cache(maxsize=1)
