@@ -21,7 +21,6 @@ written in the conference's) and the nesting of talks in sessions.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import json
 import math
@@ -29,12 +28,13 @@ import re
 import unicodedata
 import uuid
 import zoneinfo
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from .ics import EPOCH, CompiledCalendar
+from .markup import attributes, json_text, leaf, leaves, parent
 from .model import Calendar, Slot, Status
 
 #: The generator name both files carry; the importer knows its own output by it.
@@ -257,20 +257,12 @@ def _span(schedule: _Schedule) -> tuple[dt.date, dt.date]:
     return day, day
 
 
-def _links(slot: Slot) -> list[dict[str, str]]:
-    return [{"title": link.title, "url": link.url} for link in slot.event.links]
-
-
 def _attachments(slot: Slot) -> list[dict[str, str]]:
     slides = slot.event.slides
     return [
         {"title": "Slides" if len(slides) == 1 else f"Slides {number}", "url": url, "type": "slides"}
         for number, url in enumerate(slides, 1)
     ]
-
-
-def _json_links(links: list[dict[str, str]]) -> list[dict[str, str]]:
-    return [{**link, "url": web_uri(link["url"])} for link in links]
 
 
 def _json_event(event: _Event) -> dict[str, Any]:
@@ -293,8 +285,8 @@ def _json_event(event: _Event) -> dict[str, Any]:
         "abstract": source.abstract,
         "description": None,
         "persons": [{"name": name, "guid": guid} for name, guid in event.persons],
-        "links": _json_links(_links(event.slot)),
-        "attachments": _json_links(_attachments(event.slot)),
+        "links": [{"title": link.title, "url": web_uri(link.url)} for link in source.links],
+        "attachments": [{**attachment, "url": web_uri(attachment["url"])} for attachment in _attachments(event.slot)],
     }
 
 
@@ -334,49 +326,8 @@ def _json_document(schedule: _Schedule, version: str) -> dict[str, Any]:
     }
 
 
-_json_string = json.encoder.encode_basestring
-
-
-def _write_json(value: Any, out: list[str], pad: str) -> None:
-    inner = pad + "  "
-    if type(value) is dict and value:
-        separator = "{" + inner
-        for key, item in value.items():
-            if type(item) is str:  # the most common value, written without a call
-                out.append(f"{separator}{_json_string(key)}: {_json_string(item)}")
-            else:
-                out.append(f"{separator}{_json_string(key)}: ")
-                _write_json(item, out, inner)
-            separator = "," + inner
-        out.append(pad + "}")
-    elif type(value) is list and value:
-        separator = "[" + inner
-        for item in value:
-            out.append(separator)
-            _write_json(item, out, inner)
-            separator = "," + inner
-        out.append(pad + "]")
-    else:
-        out.append(_json_scalar(value))
-
-
-def _json_scalar(value: Any) -> str:
-    if type(value) is str:
-        return _json_string(value)
-    if type(value) is int:
-        return int.__repr__(value)
-    if value is None or type(value) is bool:
-        return "null" if value is None else "true" if value else "false"
-    if type(value) is dict or type(value) is list:  # an empty one
-        return "{}" if type(value) is dict else "[]"
-    raise TypeError(f"no JSON for {type(value).__name__}")
-
-
 def _dump(document: dict[str, Any]) -> bytes:
-    out: list[str] = []
-    _write_json(document, out, "\n")
-    out.append("\n")
-    return "".join(out).encode("utf-8")
+    return (json_text(document) + "\n").encode("utf-8")
 
 
 def _version(document: dict[str, Any]) -> str:
@@ -417,56 +368,30 @@ def to_conference_files(compiled: CompiledCalendar, *, base_url: str | None = No
     return _xml(schedule, version, base_url), _dump(document)
 
 
-# The XML is written as ElementTree wrote it before (``ET.indent``, then ``tostring``): two
-# spaces a level, ``<tag />`` for an element without text or children, and the same escapes.
-_TEXT = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
-_ATTRIBUTE = (*_TEXT, ('"', "&quot;"), ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;"))
-
-
-def _escape(text: str, escapes: tuple[tuple[str, str], ...] = _TEXT) -> str:
-    for character, reference in escapes:
-        if character in text:  # most texts need none: looking is cheaper than replacing
-            text = text.replace(character, reference)
-    return text
-
-
-def _attributes(attributes: dict[str, str]) -> str:
-    return "".join([f' {name}="{_escape(value, _ATTRIBUTE)}"' for name, value in attributes.items()])
-
-
-def _leaf(pad: str, tag: str, text: str | None = None, **attributes: str) -> str:
-    """One line: an element with (escaped) text and no children."""
-    start = tag + _attributes(attributes) if attributes else tag
-    return f"{pad}<{start}>{_escape(text)}</{tag}>" if text else f"{pad}<{start} />"
-
-
-def _parent(pad: str, tag: str, children: list[str], **attributes: str) -> list[str]:
-    """An element holding ``children`` (lines indented one level deeper than ``pad``)."""
-    start = tag + _attributes(attributes)
-    return [f"{pad}<{start}>", *children, f"{pad}</{tag}>"] if children else [f"{pad}<{start} />"]
-
-
-def _xml_event(event: _Event) -> list[str]:
+def _xml_event(lines: list[str], event: _Event) -> None:
     source = event.slot.event
-    pad = "        "  # schedule > day > room > event > here
-    return _parent("      ", "event", [
-        _leaf(pad, "room", event.room),
-        _leaf(pad, "title", event.title),
-        _leaf(pad, "type", source.kind.value),
-        _leaf(pad, "date", _iso(event.start)),
-        _leaf(pad, "start", _clock(event.start)),
-        _leaf(pad, "duration", _duration(event.slot)),
-        _leaf(pad, "abstract", source.abstract),
-        _leaf(pad, "slug", event.slug),
-        _leaf(pad, "track", source.track),
-        *_parent(pad, "persons", [_leaf(pad + "  ", "person", name, guid=guid) for name, guid in event.persons]),
-        *([_leaf(pad, "language", source.language)] if source.language else []),
-        *_parent(pad, "links", [_leaf(pad + "  ", "link", link["title"], href=link["url"])
-                                for link in _links(event.slot)]),
-        *_parent(pad, "attachments", [_leaf(pad + "  ", "attachment", attachment["title"], href=attachment["url"],
-                                            type=attachment["type"]) for attachment in _attachments(event.slot)]),
-        _leaf(pad, "url", event.url),
-    ], guid=event.guid, id=str(event.number))
+    pad, inner = " " * 8, " " * 10  # schedule > day > room > event > here
+    lines.append(f"      <event{attributes({'guid': event.guid, 'id': str(event.number)})}>")
+    lines += leaves(pad, (
+        ("room", event.room),
+        ("title", event.title),
+        ("type", source.kind.value),
+        ("date", _iso(event.start)),
+        ("start", _clock(event.start)),
+        ("duration", _duration(event.slot)),
+        ("abstract", source.abstract),
+        ("slug", event.slug),
+        ("track", source.track),
+    ))
+    lines += parent(pad, "persons", [leaf(inner, "person", name, guid=guid) for name, guid in event.persons])
+    if source.language:
+        lines.append(leaf(pad, "language", source.language))
+    lines += parent(pad, "links", [leaf(inner, "link", link.title, href=link.url) for link in source.links])
+    lines += parent(pad, "attachments", [
+        leaf(inner, "attachment", attachment["title"], href=attachment["url"], type=attachment["type"])
+        for attachment in _attachments(event.slot)
+    ])
+    lines += (leaf(pad, "url", event.url), "      </event>")
 
 
 def to_schedule_xml(compiled: CompiledCalendar, *, base_url: str | None = None) -> bytes:
@@ -495,30 +420,32 @@ def _xml(schedule: _Schedule, version: str, base_url: str | None) -> bytes:
         '<?xml version="1.0" encoding="utf-8"?>',
         "<schedule>",
         # system: "instance host" in the XSD; calfeed's is its UID domain, so a re-import keeps the UIDs.
-        _leaf("  ", "generator", name=GENERATOR, system=calendar.uid_domain),
-        *([_leaf("  ", "url", schedule.base_url + "schedule.xml")] if base_url else []),
-        _leaf("  ", "version", version),
-        *_parent("  ", "conference", [
-            _leaf(pad, "title", calendar.name),
-            _leaf(pad, "acronym", schedule.acronym),
-            _leaf(pad, "start", first.isoformat()),
-            _leaf(pad, "end", last.isoformat()),
-            _leaf(pad, "days", str(len(schedule.days))),
-            _leaf(pad, "timeslot_duration", schedule.timeslot),
-            _leaf(pad, "base_url", schedule.base_url),
-            _leaf(pad, "url", schedule.url),
-            _leaf(pad, "time_zone_name", calendar.timezone),
-            *(_leaf(pad, "track", name=track) for track in schedule.tracks),
+        leaf("  ", "generator", name=GENERATOR, system=calendar.uid_domain),
+        *([leaf("  ", "url", schedule.base_url + "schedule.xml")] if base_url else []),
+        leaf("  ", "version", version),
+        *parent("  ", "conference", [
+            *leaves(pad, (
+                ("title", calendar.name),
+                ("acronym", schedule.acronym),
+                ("start", first.isoformat()),
+                ("end", last.isoformat()),
+                ("days", str(len(schedule.days))),
+                ("timeslot_duration", schedule.timeslot),
+                ("base_url", schedule.base_url),
+                ("url", schedule.url),
+                ("time_zone_name", calendar.timezone),
+            )),
+            *(leaf(pad, "track", name=track) for track in schedule.tracks),
         ]),
     ]
     for day in days:
-        rooms = [
-            line
-            for room, events in day.rooms
-            for line in _parent(pad, "room", [line for event in events for line in _xml_event(event)],
-                                name=room, guid=_uuid5(_ROOMS, room))
-        ]
-        lines += _parent(
+        rooms: list[str] = []
+        for room, events in day.rooms:
+            room_lines: list[str] = []
+            for event in events:
+                _xml_event(room_lines, event)
+            rooms += parent(pad, "room", room_lines, name=room, guid=_uuid5(_ROOMS, room))
+        lines += parent(
             "  ", "day", rooms, date=day.date.isoformat(), start=_iso(day.start), end=_iso(day.end), index=str(day.index)
         )
     lines += ["</schedule>", ""]
