@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from .ics import EPOCH, CompiledCalendar
-from .markup import attributes, json_text, leaf, leaves, parent
+from .markup import json_text, leaf, leaves, parent
 from .model import Calendar, Slot, Status
 
 #: The generator name both files carry; the importer knows its own output by it.
@@ -334,7 +334,7 @@ def _version(document: dict[str, Any]) -> str:
     # A digest of everything the files show: the same schedule gives the same version
     # on every build and every host; any change an app would show gives a new one.
     # (Compact JSON: json's C encoder writes it, ten times faster than with indent.)
-    compact = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    compact = json.dumps(document, ensure_ascii=False, check_circular=False, separators=(",", ":")).encode("utf-8")
     return hashlib.sha256(compact).hexdigest()[:16]
 
 
@@ -371,7 +371,7 @@ def to_conference_files(compiled: CompiledCalendar, *, base_url: str | None = No
 def _xml_event(lines: list[str], event: _Event) -> None:
     source = event.slot.event
     pad, inner = " " * 8, " " * 10  # schedule > day > room > event > here
-    lines.append(f"      <event{attributes({'guid': event.guid, 'id': str(event.number)})}>")
+    lines.append(f'      <event guid="{event.guid}" id="{event.number}">')  # a UUID and a number: nothing to escape
     lines += leaves(pad, (
         ("room", event.room),
         ("title", event.title),

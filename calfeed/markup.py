@@ -55,25 +55,25 @@ def _write_json(value: Any, out: list[str], pad: str) -> None:
 
 # XML as ``ET.indent`` and ``ET.tostring`` lay it out: a line an element, two spaces a level,
 # ``<tag />`` for an element without text or children, and ElementTree's escapes.
-_TEXT = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
-_ATTRIBUTE = (*_TEXT, ('"', "&quot;"), ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;"))
-
-
-def _escape(text: str, escapes: tuple[tuple[str, str], ...] = _TEXT) -> str:
-    for character, reference in escapes:
-        if character in text:  # most texts need none: looking is cheaper than replacing
-            text = text.replace(character, reference)
+def _escape(text: str) -> str:
+    if "&" in text or "<" in text or ">" in text:  # most texts need none: looking is cheaper
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text
 
 
-def attributes(names: dict[str, str]) -> str:
+def _attribute(value: str) -> str:
+    value = _escape(value).replace('"', "&quot;")
+    return value.replace("\r", "&#13;").replace("\n", "&#10;").replace("\t", "&#09;")
+
+
+def _attributes(names: dict[str, str]) -> str:
     """The attributes of a start tag, each with a space before it."""
-    return "".join([f' {name}="{_escape(value, _ATTRIBUTE)}"' for name, value in names.items()])
+    return "".join([f' {name}="{_attribute(value)}"' for name, value in names.items()])
 
 
 def leaf(pad: str, tag: str, text: str | None = None, **names: str) -> str:
     """The line of an element with text (or none) and no children, indented by ``pad``."""
-    start = tag + attributes(names) if names else tag
+    start = tag + _attributes(names) if names else tag
     return f"{pad}<{start}>{_escape(text)}</{tag}>" if text else f"{pad}<{start} />"
 
 
@@ -84,8 +84,8 @@ def leaves(pad: str, elements: Iterable[tuple[str, str | None]]) -> list[str]:
 
 def parent(pad: str, tag: str, children: list[str], **names: str) -> list[str]:
     """The lines of an element holding ``children`` (lines indented one level deeper than ``pad``)."""
-    start = tag + attributes(names)
+    start = tag + _attributes(names)
     return [f"{pad}<{start}>", *children, f"{pad}</{tag}>"] if children else [f"{pad}<{start} />"]
 
 
-__all__ = ["attributes", "json_text", "leaf", "leaves", "parent"]
+__all__ = ["json_text", "leaf", "leaves", "parent"]

@@ -67,6 +67,7 @@ def test_issue_16_conference_files_equal_reference(base_url: str | None) -> None
             assert event.findtext("title") == "Talk </title><script>x</script> & ]]> \"q\" 'a'"
             assert [person.text for person in event.iter("person")] == ["A <b>bold</b> & \"quote\"\t\nx", "Zoë 😀"]
             assert "Room <1> & \"2\"\t\nx" in document["schedule"]["conference"]["days"][0]["rooms"]
+            assert document["schedule"]["conference"]["description"] == "desc <b>&amp;</b>\nnext"
 
 
 JSON = st.recursive(
