@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import math
 import re
 import unicodedata
@@ -34,7 +33,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from .ics import EPOCH, CompiledCalendar
-from .markup import json_text, leaf, leaves, parent
+from .markup import json_texts, leaf, leaves, parent
 from .model import Calendar, Slot, Status
 
 #: The generator name both files carry; the importer knows its own output by it.
@@ -290,7 +289,7 @@ def _json_event(event: _Event) -> dict[str, Any]:
     }
 
 
-def _json_document(schedule: _Schedule, version: str) -> dict[str, Any]:
+def _json_document(schedule: _Schedule) -> dict[str, Any]:
     calendar = schedule.calendar
     conference: dict[str, Any] = {
         "acronym": schedule.acronym,
@@ -322,20 +321,23 @@ def _json_document(schedule: _Schedule, version: str) -> dict[str, Any]:
     return {
         "$schema": JSON_SCHEMA,
         "generator": {"name": GENERATOR, "system": schedule.calendar.uid_domain},
-        "schedule": {"version": version, "base_url": web_uri(schedule.base_url), "conference": conference},
+        # The version is a digest of the rest: _json fills it in.
+        "schedule": {"version": "", "base_url": web_uri(schedule.base_url), "conference": conference},
     }
 
 
-def _dump(document: dict[str, Any]) -> bytes:
-    return (json_text(document) + "\n").encode("utf-8")
+def _json(document: dict[str, Any]) -> tuple[str, bytes]:
+    """The version of ``document`` (whose own version is empty) and its file with that version.
 
-
-def _version(document: dict[str, Any]) -> str:
-    # A digest of everything the files show: the same schedule gives the same version
-    # on every build and every host; any change an app would show gives a new one.
-    # (Compact JSON: json's C encoder writes it, ten times faster than with indent.)
-    compact = json.dumps(document, ensure_ascii=False, check_circular=False, separators=(",", ":")).encode("utf-8")
-    return hashlib.sha256(compact).hexdigest()[:16]
+    The version is a digest of everything the files show: the same schedule gives the same
+    version on every build and every host; any change an app would show gives a new one.
+    """
+    compact, indented = json_texts(document)
+    version = hashlib.sha256(compact.encode("utf-8")).hexdigest()[:16]
+    # The first '"version": ""' is the schedule's: nothing before it has that key, and a
+    # string's own quotes are escaped.
+    text = indented.replace('"version": ""', f'"version": "{version}"', 1)
+    return version, (text + "\n").encode("utf-8")
 
 
 def to_schedule_json(compiled: CompiledCalendar, *, base_url: str | None = None) -> bytes:
@@ -363,9 +365,8 @@ def to_conference_files(compiled: CompiledCalendar, *, base_url: str | None = No
         The XML and the JSON, as :func:`to_schedule_xml` and :func:`to_schedule_json` write them.
     """
     schedule = _schedule(compiled, base_url)
-    document = _json_document(schedule, "")
-    version = document["schedule"]["version"] = _version(document)
-    return _xml(schedule, version, base_url), _dump(document)
+    version, json_file = _json(_json_document(schedule))
+    return _xml(schedule, version, base_url), json_file
 
 
 def _xml_event(lines: list[str], event: _Event) -> None:

@@ -16,41 +16,56 @@ from typing import Any
 _json_string = json.encoder.encode_basestring
 
 
-def json_text(value: Any) -> str:
-    """``json.dumps(value, ensure_ascii=False, indent=2)``."""
-    out: list[str] = []
-    _write_json(value, out, "\n")
-    return "".join(out)
+def json_texts(value: Any) -> tuple[str, str]:
+    """``json.dumps(value, ensure_ascii=False)`` compact (``separators=(",", ":")``) and with
+    ``indent=2``, written together: each string is encoded once for both."""
+    compact: list[str] = []
+    indented: list[str] = []
+    _write_json(value, compact, indented, "\n")
+    return "".join(compact), "".join(indented)
 
 
-def _write_json(value: Any, out: list[str], pad: str) -> None:
-    # Appends to one list; ``pad`` is a newline and the indentation of ``value``.
+def _write_json(value: Any, compact: list[str], indented: list[str], pad: str) -> None:
+    # Appends to both lists; ``pad`` is a newline and the indentation of ``value``.
     inner = pad + "  "
     if type(value) is dict and value:
-        separator = "{" + inner
+        opening, separator = "{", "{" + inner
         for key, item in value.items():
+            name = _json_string(key)
             if type(item) is str:  # the most common value, written without a call
-                out.append(f"{separator}{_json_string(key)}: {_json_string(item)}")
+                text = _json_string(item)
+                compact.append(f"{opening}{name}:{text}")
+                indented.append(f"{separator}{name}: {text}")
             else:
-                out.append(f"{separator}{_json_string(key)}: ")
-                _write_json(item, out, inner)
-            separator = "," + inner
-        out.append(pad + "}")
+                compact.append(f"{opening}{name}:")
+                indented.append(f"{separator}{name}: ")
+                _write_json(item, compact, indented, inner)
+            opening, separator = ",", "," + inner
+        compact.append("}")
+        indented.append(pad + "}")
     elif type(value) is list and value:
-        separator = "[" + inner
+        opening, separator = "[", "[" + inner
         for item in value:
-            out.append(separator)
-            _write_json(item, out, inner)
-            separator = "," + inner
-        out.append(pad + "]")
-    elif type(value) is str:
-        out.append(_json_string(value))
-    elif type(value) is int:
-        out.append(int.__repr__(value))
-    elif value is None or type(value) is list or type(value) is dict:  # an empty list or dict
-        out.append("null" if value is None else "[]" if type(value) is list else "{}")
+            compact.append(opening)
+            indented.append(separator)
+            _write_json(item, compact, indented, inner)
+            opening, separator = ",", "," + inner
+        compact.append("]")
+        indented.append(pad + "]")
     else:
-        out.append(json.dumps(value))  # true, false, a number, or json's TypeError
+        text = _json_scalar(value)
+        compact.append(text)
+        indented.append(text)
+
+
+def _json_scalar(value: Any) -> str:
+    if type(value) is str:
+        return _json_string(value)
+    if type(value) is int:
+        return int.__repr__(value)
+    if value is None or type(value) is list or type(value) is dict:  # an empty list or dict
+        return "null" if value is None else "[]" if type(value) is list else "{}"
+    return json.dumps(value)  # true, false, a number, or json's TypeError
 
 
 # XML as ``ET.indent`` and ``ET.tostring`` lay it out: a line an element, two spaces a level,
@@ -88,4 +103,4 @@ def parent(pad: str, tag: str, children: list[str], **names: str) -> list[str]:
     return [f"{pad}<{start}>", *children, f"{pad}</{tag}>"] if children else [f"{pad}<{start} />"]
 
 
-__all__ = ["json_text", "leaf", "leaves", "parent"]
+__all__ = ["json_texts", "leaf", "leaves", "parent"]

@@ -20,7 +20,7 @@ from calfeed.conference import _encoded_uri, to_conference_files, web_uri
 from calfeed.ics import compile_calendar
 from calfeed.importers import import_frab
 from calfeed.load import parse_calendar
-from calfeed.markup import json_text
+from calfeed.markup import json_texts
 from shared import shared
 
 # Markup, quotes, tabs and newlines in every kind of text and attribute the files hold; no
@@ -80,7 +80,8 @@ JSON = st.recursive(
 @settings(max_examples=300, deadline=None)
 @given(JSON)
 def test_issue_16_the_json_writer_writes_what_json_dumps_writes(value: object) -> None:
-    assert json_text(value) == json.dumps(value, ensure_ascii=False, indent=2)
+    compact = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    assert json_texts(value) == (compact, json.dumps(value, ensure_ascii=False, indent=2))
 
 
 _HOSTS = st.sampled_from(["x.org", "a", "", "ü.org", "X.ORG:8080", "a:b@x", "[::1]", "x.org:"])
