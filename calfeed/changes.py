@@ -35,6 +35,7 @@ from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 
 from .errors import Problem
 from .ics import EPOCH
+from .fastyaml import read_fast
 from .load import parse_yaml
 from .model import Calendar, Slot
 from .state import StateFileError
@@ -224,7 +225,8 @@ def parse_history(text: str, *, source: str = "history") -> History:
 
 def _parse_history(text: str) -> History:
     try:
-        data = parse_yaml(text) or {}
+        # A file as calfeed writes it (JSON flow mappings) takes the fast reader; same values.
+        data = read_fast(text) or parse_yaml(text) or {}
     except Exception as err:  # the YAML library's errors, whatever their class
         line, column = 0, 0
         mark = getattr(err, "problem_mark", None)

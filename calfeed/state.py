@@ -245,6 +245,62 @@ def _conflicts(text: str) -> list[Problem]:
     return problems
 
 
+_STAMP = r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})Z"
+#: One event's line exactly as ``dump_state`` writes it: a plain or single-quoted UID, then
+#: a flow mapping of its fingerprint (quoted), SEQUENCE (no sign, no leading zero) and times.
+_WRITTEN = re.compile(
+    r"  ([A-Za-z0-9][A-Za-z0-9._@+/-]*|'(?:[^'\n]|'')*'): \{fingerprint: '([^'\s]*)', sequence: (0|[1-9][0-9]{0,9}), "
+    rf"modified: {_STAMP}(?:, removed: {_STAMP})?\}}"
+)
+
+
+def _read_written(text: str, source: str) -> State | None:
+    """The state of a file exactly as ``dump_state`` writes it, read line by line; else None.
+
+    The YAML reader takes a second for 10,000 events; a file calfeed wrote (the
+    header, ``events:``, then one line per UID) is read here in a fraction of that,
+    with the same values and positions. Anything else (a hand edit in another
+    style, a merge conflict, a value out of range, a UID twice) is left to the YAML
+    reader, which says what is wrong where.
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    number = 0
+    while number < len(lines) and lines[number].startswith("#"):
+        number += 1
+    if number == len(lines) or lines[number] not in ("events:", "events: {}"):
+        return None
+    empty = lines[number] == "events: {}"
+    events: dict[str, EventState] = {}
+    positions: dict[str, tuple[int, int]] = {}
+    for index in range(number + 1, len(lines)):
+        match = None if empty else _WRITTEN.fullmatch(lines[index])
+        if match is None:
+            return None
+        key, fingerprint, sequence, modified, removed = match.groups()
+        uid = key[1:-1].replace("''", "'") if key.startswith("'") else key
+        try:
+            entry = EventState(fingerprint, int(sequence), _utc_stamp(modified),
+                               _utc_stamp(removed) if removed else None)
+        except ValueError:  # not a date (2023-02-30): the YAML reader says so, located
+            return None
+        if (uid in events or not _printable(uid) or not _printable(fingerprint, allow_empty=True)
+                or entry.sequence > MAX_SEQUENCE
+                or (entry.removed is not None and entry.removed < entry.modified)):
+            return None
+        events[uid] = entry
+        positions[uid] = (index + 1, 3)
+    return State(events, source, positions)
+
+
+def _utc_stamp(text: str) -> dt.datetime:
+    value = dt.datetime.fromisoformat(text).replace(tzinfo=dt.timezone.utc)
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(text)
+    return value
+
+
 def parse_state(text: str, *, source: str = "state") -> State:
     """Parse the text of a state file.
 
@@ -259,6 +315,9 @@ def parse_state(text: str, *, source: str = "state") -> State:
         StateFileError: Every problem, each as ``FILE:LINE:COL: path: message``.
     """
     text = text.removeprefix("\ufeff")
+    fast = _read_written(text, source)
+    if fast is not None:
+        return fast
     conflicts = _conflicts(text)
     if conflicts:
         raise StateFileError(source, conflicts)

@@ -564,3 +564,19 @@ def test_issue_17_a_folder_publishes_each_schedules_app_files_under_its_name(tmp
         assert not (out / name / "subscribe.svg").exists()
         assert "subscribe.svg" not in (out / name / ".calfeed-manifest").read_text(encoding="utf-8").splitlines()
         assert (out / name / "schedule.xml").exists()
+
+
+def test_issue_16_history_file_reads_the_same_by_the_fast_and_the_full_reader(want, monkeypatch):
+    # The history file as calfeed writes it takes yaml-rs; calfeed's full YAML reader is the reference.
+    at = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+    edited = want.model_copy(update={"events": (want.events[0].model_copy(update={"title": "1e3 \"quoted\", née"}),
+                                                *want.events[2:])})
+    history = record(record(History(), resolve(want), at), resolve(edited), at + dt.timedelta(hours=1))
+    text = dump_history(history)
+    fast = parse_history(text)
+    import calfeed.changes
+
+    monkeypatch.setattr(calfeed.changes, "read_fast", lambda text: None)
+    full = parse_history(text)
+    assert fast == full
+    assert len(fast.changes) >= 2 and any(seen.title == "1e3 \"quoted\", née" for seen in fast.seen.values())

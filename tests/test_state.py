@@ -260,3 +260,29 @@ def test_issue_11_state_any_text_is_a_state_that_round_trips_or_a_located_error(
         assert err.problems and all(problem.line >= 1 and problem.column >= 1 for problem in err.problems)
         return
     assert parse_state(dump_state(state)) == state
+
+
+_TIMES = st.datetimes(min_value=dt.datetime(1000, 1, 1), max_value=dt.datetime(9999, 12, 31, 23, 59, 59)).map(
+    lambda moment: moment.replace(microsecond=0, tzinfo=dt.timezone.utc))
+_UIDS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=30)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(_UIDS, st.tuples(st.text(max_size=24), st.integers(0, 2**31 - 1), _TIMES,
+                                        st.none() | _TIMES), max_size=12))
+def test_issue_16_state_written_by_calfeed_reads_as_the_yaml_reader_reads_it(entries) -> None:
+    # A state file as dump_state writes it is read line by line (fast); the YAML reader is the
+    # reference: a blank first line makes the fast reader decline, so the two can be compared.
+    state = State({uid: EventState(fingerprint, sequence, modified, removed)
+                   for uid, (fingerprint, sequence, modified, removed) in entries.items()})
+    text = dump_state(state)
+    try:
+        reference = parse_state("\n" + text, source="s")
+    except StateFileError as err:  # a value the YAML reader refuses: so must the fast one
+        with pytest.raises(StateFileError) as caught:
+            parse_state(text, source="s")
+        assert [problem.path for problem in caught.value.problems] == [problem.path for problem in err.problems]
+        return
+    fast = parse_state(text, source="s")
+    assert fast.events == reference.events
+    assert fast.lines == {uid: (line - 1, column) for uid, (line, column) in reference.lines.items()}
