@@ -25,17 +25,25 @@ import jsonschema
 import pytest
 import xmlschema
 from click.testing import CliRunner
+from conftest import EVENTS
+from servers import require
+from shared import shared
 
-from calfeed.changes import KEEP_CHANGES, KEEP_DAYS, Change, History, dump_history, parse_history, record
+from calfeed.changes import (
+    KEEP_CHANGES,
+    KEEP_DAYS,
+    Change,
+    History,
+    dump_history,
+    parse_history,
+    record,
+)
 from calfeed.cli import cli
 from calfeed.importers import LossyImport, import_frab
 from calfeed.load import parse_calendar
 from calfeed.model import Slot, resolve
 from calfeed.qr import QRCodeError
 from calfeed.web import create_app
-from conftest import EVENTS
-from servers import require
-from shared import shared
 
 BASE = "https://schedule.example.org/want/"
 SCHEMAS = ("schemas", "c3voc-schedule")

@@ -11,11 +11,12 @@ import feedparser
 import icalendar
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings, strategies as st
+from conftest import EVENTS
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from calfeed.cli import cli
 from calfeed.state import EventState, State, StateFileError, dump_state, parse_state
-from conftest import EVENTS
 
 STATE = EVENTS.with_name("events.state.yaml")
 LINE = "  welcome@want-ai-hpc.github.io: {fingerprint: '64594076197b8006c422', sequence: 0, modified: 2023-12-16T00:00:00Z}\n"
