@@ -283,6 +283,10 @@ def content_line(name: str, value: object, parameters: dict[str, str] | None = N
     kind = type(value)
     if kind is dt.datetime and not parameters:
         return _cached_line((name, value, _time_key(value), (), _NO_ITEMS))  # type: ignore[arg-type]
+    if parameters and (kind is str or kind is Text) and _value_type(name) in (vText, vUri):
+        rendered = _parameters(tuple((key.upper(), str(item)) for key, item in parameters.items()))
+        text = escape_text(value) if _value_type(name) is vText else value  # type: ignore[arg-type]
+        return fold(f"{name};{rendered}:{text}" if rendered else f"{name}:{text}")
     if not parameters:
         wanted = _value_type(name)
         if wanted is vText and (kind is str or kind is Text):
