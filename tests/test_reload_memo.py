@@ -88,6 +88,14 @@ def test_issue_16_warm_site_has_the_cold_sites_bytes(tmp_path) -> None:
     for name, resource in cold.resources.items():
         assert warm.resources[name].body == resource.body, name
         assert warm.resources[name].etag == resource.etag, name
+    # what the events' kept pieces are also made from: the calendar's zone (schedule.xml and
+    # .json give local times in it), its name (their slugs), its URL (their links)
+    for change in ({"timezone": "Asia/Tokyo"}, {"name": "Another Conference"}, {"url": "https://other.example.org/"}):
+        edited = {**edited, **change}
+        path.write_text(_text(edited), encoding="utf-8")
+        warm, cold = load_site(path, cache=memo), build_site(parse_calendar(path.read_bytes()))
+        for name in ("schedule.xml", "schedule.json", "calendar.compact.ics", "calendar.ics"):
+            assert warm.resources[name].body == cold.resources[name].body, (change, name)
 
 
 def _settled_write(path, text: str) -> None:
