@@ -518,8 +518,14 @@ def finish(contents: Contents, revisions: Mapping[str, Revision] | None = None) 
     calendar = contents.calendar
     events: dict[str, bytes] = {}
     for slot in contents.slots:
-        revision = _revision_lines(calendar, revisions.get(slot.id, Revision()))
-        events[slot.id] = serialize_event({**contents.events[slot.id].lines, **revision})
+        content, revision = contents.events[slot.id], revisions.get(slot.id, Revision())
+        # The revision lines come from the revision and the calendar's `updated`: with the
+        # content (one object per set of inputs) they make the bytes, kept for a reload.
+        key = ("vevent", revision, calendar.updated)
+        body = content.derived.get(key)
+        if not isinstance(body, bytes):
+            body = content.derived[key] = serialize_event({**content.lines, **_revision_lines(calendar, revision)})
+        events[slot.id] = body
     return CompiledCalendar(calendar, contents.slots, events, contents.timezones,
                             {slot.id: slot for slot in contents.slots}, revisions, contents.events)
 
