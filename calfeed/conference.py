@@ -29,12 +29,11 @@ import uuid
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from .ics import EPOCH, CompiledCalendar
-from .markup import Kept, json_texts, leaf, leaves, parent
+from .markup import json_texts, leaf, leaves, parent
 from .model import Calendar, Slot, Status
 
 #: The generator name both files carry; the importer knows its own output by it.
@@ -176,10 +175,6 @@ class _Event:
     title: str
     persons: tuple[tuple[str, str], ...]  # (name, guid)
     url: str
-    #: Where this event's written XML and JSON are kept (its content's ``derived``, which
-    #: stands for the event's inputs), and what else they are made from.
-    store: dict[object, object]
-    key: tuple[object, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +219,6 @@ def _schedule(compiled: CompiledCalendar, base_url: str | None) -> _Schedule:
     numbers = _numeric_ids(slot.uid for slot in compiled.slots)
     # A stable sort: a session keeps its place before the talks that start with it.
     slots = sorted(compiled.slots, key=lambda slot: slot.start.astimezone(dt.timezone.utc))
-    contents = compiled.contents
     events = [
         _Event(
             slot,
@@ -237,8 +231,6 @@ def _schedule(compiled: CompiledCalendar, base_url: str | None) -> _Schedule:
             f"[CANCELLED] {slot.event.title}" if slot.event.status is Status.CANCELLED else slot.event.title,
             tuple((speaker.name, _uuid5(_PERSONS, speaker.name)) for speaker in slot.event.speakers),
             _event_url(base, slot),
-            contents[slot.id].derived if slot.id in contents else {},
-            (calendar.timezone, numbers[slot.uid], name, base),
         )
         for slot in slots
     ]
@@ -321,10 +313,7 @@ def _json_document(schedule: _Schedule) -> dict[str, Any]:
                 "date": day.date.isoformat(),
                 "day_start": _iso(day.start),
                 "day_end": _iso(day.end),
-                "rooms": {
-                    room: [Kept(partial(_json_event, event), event.store, ("json", *event.key)) for event in events]
-                    for room, events in day.rooms
-                },
+                "rooms": {room: [_json_event(event) for event in events] for room, events in day.rooms},
             }
             for day in schedule.days
         ],
@@ -455,13 +444,7 @@ def _xml(schedule: _Schedule, version: str, base_url: str | None) -> bytes:
         for room, events in day.rooms:
             room_lines: list[str] = []
             for event in events:
-                key = ("xml", *event.key)
-                kept = event.store.get(key)
-                if not isinstance(kept, tuple):
-                    written: list[str] = []
-                    _xml_event(written, event)
-                    kept = event.store[key] = tuple(written)
-                room_lines += kept
+                _xml_event(room_lines, event)
             rooms += parent(pad, "room", room_lines, name=room, guid=_uuid5(_ROOMS, room))
         lines += parent(
             "  ", "day", rooms, date=day.date.isoformat(), start=_iso(day.start), end=_iso(day.end), index=str(day.index)

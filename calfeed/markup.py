@@ -9,8 +9,8 @@ tests hold them to ``json.dumps`` and to ElementTree (``ET.indent`` then ``tostr
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from collections.abc import Iterable
+from typing import Any
 
 #: A string as ``json.dumps(..., ensure_ascii=False)`` writes it (json's own C function).
 _json_string = json.encoder.encode_basestring
@@ -25,31 +25,10 @@ def json_texts(value: Any) -> tuple[str, str]:
     return "".join(compact), "".join(indented)
 
 
-class Kept(NamedTuple):
-    """A value written once and kept: its two texts are stored in ``store`` under ``key``.
-
-    ``make`` gives the value only when it is not kept yet; ``key`` must name everything
-    the value is made from (the texts also depend on the indentation, which is added).
-    """
-
-    make: Callable[[], Any]
-    store: dict[object, object]
-    key: object
-
-
 def _write_json(value: Any, compact: list[str], indented: list[str], pad: str) -> None:
     # Appends to both lists; ``pad`` is a newline and the indentation of ``value``.
     inner = pad + "  "
-    if type(value) is Kept:
-        key = (value.key, pad)
-        found = value.store.get(key)
-        if not isinstance(found, tuple):
-            parts: tuple[list[str], list[str]] = ([], [])
-            _write_json(value.make(), *parts, pad)
-            found = value.store[key] = ("".join(parts[0]), "".join(parts[1]))
-        compact.append(found[0])
-        indented.append(found[1])
-    elif type(value) is dict and value:
+    if type(value) is dict and value:
         opening, separator = "{", "{" + inner
         for key, item in value.items():
             name = _json_string(key)
@@ -124,4 +103,4 @@ def parent(pad: str, tag: str, children: list[str], **names: str) -> list[str]:
     return [f"{pad}<{start}>", *children, f"{pad}</{tag}>"] if children else [f"{pad}<{start} />"]
 
 
-__all__ = ["Kept", "json_texts", "leaf", "leaves", "parent"]
+__all__ = ["json_texts", "leaf", "leaves", "parent"]
