@@ -26,7 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .ics import CompiledCalendar, alarm_bytes, escape_text, fold_bytes, heading
+from .ics import CompiledCalendar, alarm_bytes, heading
+from .lines import escape_text, fold_bytes
 from .model import Slot
 
 #: What Google Calendar reads of a subscribed feed (its help page says 1 MB; reports agree).

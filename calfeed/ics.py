@@ -16,10 +16,16 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 import icalendar
-from icalendar import vCategory, vDuration, vInt, vText, vUri
-from icalendar.caselessdict import canonsort_keys
+from icalendar import vDuration
 from icalendar.timezone.tzid import is_utc
 
+from .lines import (
+    Text,
+    content_line,
+    property_order,
+    time_key,
+    typed,
+)
 from .model import Calendar, Event, Slot, Status, resolve
 from .timezones import build_timezone
 
@@ -54,52 +60,6 @@ def _unambiguous(value: dt.datetime) -> dt.datetime:
     if value.replace(fold=0).utcoffset() != value.replace(fold=1).utcoffset():
         return value.astimezone(dt.timezone.utc)
     return value
-
-
-class Text(vText):
-    """A TEXT value escaped as RFC 5545 (section 3.3.11) says, and nothing more.
-
-    icalendar 7.3 (``parser.string._escape_char``) first turns every backslash
-    followed by a capital N into a line break, so ``C:\\Net`` or
-    ``"\\N{EM DASH}"`` reached subscribers broken in two. Here the backslash is
-    escaped like any other; every parser reads the text back as it was written.
-    """
-
-    __slots__ = ()
-
-    def to_ical(self) -> bytes:
-        return escape_text(str(self)).encode("utf-8")
-
-
-def escape_text(text: str) -> str:
-    """A TEXT value as RFC 5545 writes it: backslash, ``;``, ``,`` and line breaks escaped."""
-    text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
-
-
-class Categories(vCategory):
-    """CATEGORIES whose values are :class:`Text` (icalendar's own wraps each in its vText)."""
-
-    def __init__(self, values: Iterable[str]) -> None:
-        texts: list[str] = [Text(value) for value in values]
-        super().__init__(texts)
-        self.cats = texts
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Categories) and self.cats == other.cats
-
-    def __hash__(self) -> int:
-        return hash(tuple(self.cats))
-
-
-def typed(name: str, value: object) -> object:
-    """``value`` as the value type of property ``name``, TEXT as :class:`Text` (never icalendar's vText)."""
-    kind = icalendar.Event.types_factory.for_property(name)
-    if kind is vText:
-        return Text(str(value))
-    if kind is vCategory:
-        return Categories([value] if isinstance(value, str) else value)  # type: ignore[arg-type]
-    return kind(value)
 
 
 def heading(slot: Slot) -> list[str]:
@@ -217,145 +177,6 @@ def build_event(
     return vevent
 
 
-def fold(line: str) -> str:
-    """Fold a content line exactly as icalendar does, without its per-character loop.
-
-    icalendar (``parser.string._foldline``) starts a new line before a character
-    that would bring the line to 75 octets, never splits a UTF-8 character, and
-    moves a trailing ``\\`` or ``^`` to the next line so no escape is split.
-    Working on the UTF-8 bytes, each line is one slice; a test holds this equal
-    to icalendar's function for any text.
-    """
-    data = line.encode("utf-8")
-    if len(data) < 75:
-        return line
-    return fold_bytes(data).decode("utf-8")
-
-
-def fold_bytes(data: bytes) -> bytes:
-    """:func:`fold` of a content line's UTF-8 bytes."""
-    if len(data) < 75:
-        return data
-    pieces = []
-    start, size = 0, len(data)
-    while size - start >= 75:
-        end = start + 74
-        while data[end] & 0xC0 == 0x80:  # inside a character: back to its first byte
-            end -= 1
-        if data[end - 1] in (0x5C, 0x5E) and end - 1 > start:  # a lone '\\' or '^' moves on
-            end -= 1
-        pieces.append(data[start:end])
-        start = end
-    pieces.append(data[start:])
-    return b"\r\n ".join(pieces)
-
-
-@lru_cache(maxsize=256)
-def _parameters(items: tuple[tuple[str, str], ...]) -> str:
-    return str(icalendar.Parameters(dict(items)).to_ical(sorted=True).decode("utf-8"))
-
-
-@lru_cache(maxsize=64)
-def _order(names: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(canonsort_keys(names, icalendar.Event.canonical_order))
-
-
-#: Values unique to each event: caching them would only push out the lines that repeat.
-_UNIQUE = frozenset({"UID", "SUMMARY", "DESCRIPTION", "ATTACH"})
-
-
-_NO_ITEMS = (tuple, ())  # cache_key(()): the key of no parameters
-
-
-@lru_cache(maxsize=256)
-def _value_type(name: str) -> type:
-    return icalendar.Event.types_factory.for_property(name)
-
-
-def content_line(name: str, value: object, parameters: dict[str, str] | None = None) -> str:
-    """One folded content line, written with icalendar's own value types (no component tree).
-
-    Text, lists of text, URIs and integers without parameters, the bulk of every
-    event, are written here directly, exactly as their icalendar type would write
-    them (``Text``, ``Categories``, ``vUri``, ``vInt``: a test holds the two equal
-    for any schedule); everything else goes through the type, cached.
-    """
-    kind = type(value)
-    if kind is dt.datetime and not parameters:
-        return _cached_line((name, value, _time_key(value), (), _NO_ITEMS))  # type: ignore[arg-type]
-    if parameters and (kind is str or kind is Text) and _value_type(name) in (vText, vUri):
-        rendered = _parameters(tuple((key.upper(), str(item)) for key, item in parameters.items()))
-        text = escape_text(value) if _value_type(name) is vText else value  # type: ignore[arg-type]
-        return fold(f"{name};{rendered}:{text}" if rendered else f"{name}:{text}")
-    if not parameters:
-        wanted = _value_type(name)
-        if wanted is vText and (kind is str or kind is Text):
-            return fold(f"{name}:{escape_text(value)}")  # type: ignore[arg-type]
-        if wanted is vCategory and (kind is list or kind is tuple) and value:
-            return fold(f"{name}:{','.join(escape_text(str(item)) for item in value)}")  # type: ignore[attr-defined]
-        if wanted is vUri and kind is str:
-            return fold(f"{name}:{value}")
-        if wanted is vInt and kind is int:
-            return f"{name}:{value}"
-    if name in _UNIQUE:
-        return _write_line(name, value, parameters)
-    if isinstance(value, list):
-        value = tuple(value)
-    items = tuple(sorted(parameters.items())) if parameters else ()
-    key = (name, value, cache_key(value), items, cache_key(items))
-    try:
-        return _cached_line(key)
-    except TypeError:  # an unhashable value: write it without the cache
-        return _write_line(name, value, parameters)
-
-
-def cache_key(value: object) -> object:
-    """A key for ``value`` that is equal only where the written bytes are equal.
-
-    ``==`` is not enough: aware datetimes of one instant are equal across zones
-    (America/Chicago and US/Central, zoneinfo and pytz), a time and the same wall
-    time at ``fold=1`` are equal in one zone, and ``1 == 1.0 == True``; each writes
-    other bytes. So the key carries each value's type and, for a time, its zone's
-    name, its offset and its fold, through tuples, lists and mappings.
-    """
-    if isinstance(value, dt.datetime | dt.time):
-        return _time_key(value)
-    if isinstance(value, tuple | list | frozenset | set):
-        items = sorted(map(repr, value)) if isinstance(value, frozenset | set) else value
-        return (type(value), tuple(cache_key(item) for item in items))
-    if isinstance(value, Mapping):
-        return (type(value), tuple((cache_key(k), cache_key(v)) for k, v in value.items()))
-    return (type(value), value)
-
-
-def _time_key(value: dt.datetime | dt.time) -> tuple[object, ...]:
-    zone = value.tzinfo
-    name = getattr(zone, "key", None) or getattr(zone, "zone", None) or (None if zone is None else repr(zone))
-    offset = value.utcoffset() if zone is not None else None
-    return (type(value), value.replace(tzinfo=None), value.fold, type(zone), name, offset)
-
-
-@lru_cache(maxsize=8192)
-def _cached_line(key: tuple[str, object, object, tuple[tuple[str, str], ...], object]) -> str:
-    name, value, _, parameters, _ = key
-    return _write_line(name, value, dict(parameters))
-
-
-def _write_line(name: str, value: object, parameters: dict[str, str] | None) -> str:
-    if isinstance(value, tuple):
-        value = list(value)
-    if not hasattr(value, "to_ical"):
-        value = typed(name, value)
-    params: dict[str, str] = dict(getattr(value, "params", None) or {})
-    if parameters:
-        params.update(parameters)
-    text = value.to_ical()  # type: ignore[attr-defined]
-    text = text.decode("utf-8") if isinstance(text, bytes) else text
-    items = tuple((key.upper(), str(item)) for key, item in params.items())
-    rendered = _parameters(items) if items else ""
-    return fold(f"{name};{rendered}:{text}" if rendered else f"{name}:{text}")
-
-
 def event_lines(slot: Slot, calendar: Calendar, revision: Revision = Revision()) -> dict[str, list[str]]:
     """The folded content lines of one event, by property name."""
     lines: dict[str, list[str]] = {}
@@ -389,12 +210,12 @@ def event_content(slot: Slot, calendar: Calendar, cache: ContentCache | None = N
     """The content of one event, serialized once and reused while it does not change."""
     # Every input of event_properties but the revision; cache_key, since two zones'
     # equal datetimes (America/Chicago, US/Central) write other TZIDs.
-    key = (slot.event, slot.session and (slot.session.id, slot.session.title), slot.uid, _time_key(slot.start),
-           _time_key(slot.end), slot.location, slot.stream_url, calendar.url)
+    key = (slot.event, slot.session and (slot.session.id, slot.session.title), slot.uid, time_key(slot.start),
+           time_key(slot.end), slot.location, slot.stream_url, calendar.url)
     content = cache.get(key) if cache is not None else None
     if content is None:
         lines = {name: found for name, found in event_lines(slot, calendar).items() if name not in REVISION_PROPERTIES}
-        digest = hashlib.sha256("\r\n".join(line for name in _order(tuple(lines)) for line in lines[name]).encode())
+        digest = hashlib.sha256("\r\n".join(line for name in property_order(tuple(lines)) for line in lines[name]).encode())
         blocks = {name: "\r\n".join(found).encode("utf-8") for name, found in lines.items()}
         content = EventContent(blocks, digest.hexdigest()[:20])
         if cache is not None:
@@ -414,7 +235,7 @@ def _revision_lines(calendar: Calendar, revision: Revision) -> dict[str, list[st
 def serialize_event(lines: dict[str, list[str]]) -> bytes:
     """The VEVENT bytes of ``event_lines``, in icalendar's property order."""
     body = ["BEGIN:VEVENT"]
-    for name in _order(tuple(lines)):
+    for name in property_order(tuple(lines)):
         body += lines[name]
     body.append("END:VEVENT\r\n")
     return "\r\n".join(body).encode("utf-8")
@@ -422,7 +243,7 @@ def serialize_event(lines: dict[str, list[str]]) -> bytes:
 
 def _serialize_blocks(blocks: dict[str, bytes]) -> bytes:
     """``serialize_event`` of lines already joined per property and encoded (``EventContent.blocks``)."""
-    return b"\r\n".join([b"BEGIN:VEVENT", *(blocks[name] for name in _order(tuple(blocks))), b"END:VEVENT\r\n"])
+    return b"\r\n".join([b"BEGIN:VEVENT", *(blocks[name] for name in property_order(tuple(blocks))), b"END:VEVENT\r\n"])
 
 
 def _text_value(text: str) -> dict[str, str]:
@@ -711,14 +532,12 @@ def to_ics(calendar: Calendar, *, revisions: Mapping[str, Revision] | None = Non
 
 
 __all__ = [
-    "Categories",
     "EPOCH",
     "PRODID",
     "CompiledCalendar",
     "Contents",
     "Revision",
     "REVISION_PROPERTIES",
-    "Text",
     "ContentCache",
     "EventContent",
     "alarm_bytes",
@@ -726,23 +545,18 @@ __all__ = [
     "build_calendar",
     "build_event",
     "build_timezones",
-    "cache_key",
     "calendar_description",
     "compile_calendar",
     "compile_contents",
-    "content_line",
     "event_content",
     "event_file_header",
     "event_lines",
     "event_properties",
     "finish",
-    "fold",
-    "fold_bytes",
     "serialize_event",
     "describe",
     "feed_header",
     "header_component",
     "heading",
     "to_ics",
-    "typed",
 ]

@@ -15,8 +15,9 @@ from click.testing import CliRunner
 
 from calfeed import Calendar
 from calfeed.cli import cli
-from calfeed import ics
-from calfeed.ics import ContentCache, compile_calendar, content_line
+from calfeed import lines
+from calfeed.ics import ContentCache, compile_calendar
+from calfeed.lines import content_line
 from calfeed.lint import lint
 from calfeed.site import load_site
 from calfeed.web import create_app
@@ -148,10 +149,10 @@ def test_issue_11_line_cache_never_mixes_values_that_compare_equal(values: list[
 def test_cache_key_separates_what_compares_equal() -> None:
     chicago = dt.datetime(2024, 1, 10, 9, tzinfo=zoneinfo.ZoneInfo("America/Chicago"))
     central = chicago.replace(tzinfo=zoneinfo.ZoneInfo("US/Central"))
-    assert chicago == central and ics.cache_key(chicago) != ics.cache_key(central)
-    assert ics.cache_key(1) != ics.cache_key(True) != ics.cache_key(1.0)
-    assert ics.cache_key(("a", 1)) != ics.cache_key(("a", True))
-    assert ics.cache_key(chicago) == ics.cache_key(chicago.replace())
+    assert chicago == central and lines.cache_key(chicago) != lines.cache_key(central)
+    assert lines.cache_key(1) != lines.cache_key(True) != lines.cache_key(1.0)
+    assert lines.cache_key(("a", 1)) != lines.cache_key(("a", True))
+    assert lines.cache_key(chicago) == lines.cache_key(chicago.replace())
 
 
 def test_issue_11_folder_page_follows_what_no_feed_carries(tmp_path: Path) -> None:

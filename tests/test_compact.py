@@ -19,7 +19,8 @@ from pydantic import ValidationError
 
 from calfeed import Calendar, compile_calendar, resolve
 from calfeed.compact import ABSTRACT_LIMITS, CompactFeed, Compactor, compact_description, compact_event, excerpt
-from calfeed.ics import CompiledCalendar, Text, build_event
+from calfeed.ics import CompiledCalendar, build_event
+from calfeed.lines import Text
 from calfeed.importers import import_frab
 from calfeed.load import load_calendar
 from calfeed.model import Slot

@@ -17,7 +17,8 @@ from icalendar.parser.string import _foldline
 from icalendar import vCategory, vText
 
 from calfeed import Calendar, build_calendar, compile_calendar, resolve
-from calfeed.ics import Categories, Revision, Text, build_event, calendar_description, describe, event_lines, fold, serialize_event
+from calfeed.ics import Revision, build_event, calendar_description, describe, event_lines, serialize_event
+from calfeed.lines import Categories, Text, fold
 from calfeed.lint import lint
 from conftest import EVENTS, ROOT
 from strategies import schedules
@@ -314,7 +315,7 @@ def test_issue_11_backslash_n_in_text_reads_back_exactly():
     assert fast != stock(build_calendar(calendar)).to_ical()  # icalendar alone still gets it wrong
     assert lint(fast) == []
     # a line written from plain text (as the compact feeds write DESCRIPTION) is escaped the same way
-    from calfeed.ics import content_line
+    from calfeed.lines import content_line
 
     for name in ("SUMMARY", "DESCRIPTION", "LOCATION", "CATEGORIES"):
         line = content_line(name, "C:\\Net \\N{x}")

@@ -1,0 +1,218 @@
+"""One iCalendar content line from a property's name and value: typed, escaped and folded.
+
+Values are written with icalendar's own value types, and the bulk of every event
+(text, lists of text, URIs, integers, times) is written directly, exactly as those
+types write it: the tests hold ``content_line`` equal to icalendar's component path
+for any schedule. Lines whose values repeat (times, parameters) are cached by a key
+that tells apart what compares equal but writes other bytes (``cache_key``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+
+import icalendar
+from icalendar import vCategory, vInt, vText, vUri
+from icalendar.caselessdict import canonsort_keys
+
+
+class Text(vText):
+    """A TEXT value escaped as RFC 5545 (section 3.3.11) says, and nothing more.
+
+    icalendar 7.3 (``parser.string._escape_char``) first turns every backslash
+    followed by a capital N into a line break, so ``C:\\Net`` or
+    ``"\\N{EM DASH}"`` reached subscribers broken in two. Here the backslash is
+    escaped like any other; every parser reads the text back as it was written.
+    """
+
+    __slots__ = ()
+
+    def to_ical(self) -> bytes:
+        return escape_text(str(self)).encode("utf-8")
+
+
+def escape_text(text: str) -> str:
+    """A TEXT value as RFC 5545 writes it: backslash, ``;``, ``,`` and line breaks escaped."""
+    text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+
+
+class Categories(vCategory):
+    """CATEGORIES whose values are :class:`Text` (icalendar's own wraps each in its vText)."""
+
+    def __init__(self, values: Iterable[str]) -> None:
+        texts: list[str] = [Text(value) for value in values]
+        super().__init__(texts)
+        self.cats = texts
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Categories) and self.cats == other.cats
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.cats))
+
+
+def typed(name: str, value: object) -> object:
+    """``value`` as the value type of property ``name``, TEXT as :class:`Text` (never icalendar's vText)."""
+    kind = icalendar.Event.types_factory.for_property(name)
+    if kind is vText:
+        return Text(str(value))
+    if kind is vCategory:
+        return Categories([value] if isinstance(value, str) else value)  # type: ignore[arg-type]
+    return kind(value)
+
+
+def fold(line: str) -> str:
+    """Fold a content line exactly as icalendar does, without its per-character loop.
+
+    icalendar (``parser.string._foldline``) starts a new line before a character
+    that would bring the line to 75 octets, never splits a UTF-8 character, and
+    moves a trailing ``\\`` or ``^`` to the next line so no escape is split.
+    Working on the UTF-8 bytes, each line is one slice; a test holds this equal
+    to icalendar's function for any text.
+    """
+    data = line.encode("utf-8")
+    if len(data) < 75:
+        return line
+    return fold_bytes(data).decode("utf-8")
+
+
+def fold_bytes(data: bytes) -> bytes:
+    """:func:`fold` of a content line's UTF-8 bytes."""
+    if len(data) < 75:
+        return data
+    pieces = []
+    start, size = 0, len(data)
+    while size - start >= 75:
+        end = start + 74
+        while data[end] & 0xC0 == 0x80:  # inside a character: back to its first byte
+            end -= 1
+        if data[end - 1] in (0x5C, 0x5E) and end - 1 > start:  # a lone '\\' or '^' moves on
+            end -= 1
+        pieces.append(data[start:end])
+        start = end
+    pieces.append(data[start:])
+    return b"\r\n ".join(pieces)
+
+
+@lru_cache(maxsize=256)
+def _parameters(items: tuple[tuple[str, str], ...]) -> str:
+    return str(icalendar.Parameters(dict(items)).to_ical(sorted=True).decode("utf-8"))
+
+
+@lru_cache(maxsize=64)
+def property_order(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The names in the order icalendar writes an event's properties."""
+    return tuple(canonsort_keys(names, icalendar.Event.canonical_order))
+
+
+#: Values unique to each event: caching them would only push out the lines that repeat.
+_UNIQUE = frozenset({"UID", "SUMMARY", "DESCRIPTION", "ATTACH"})
+
+
+_NO_ITEMS = (tuple, ())  # cache_key(()): the key of no parameters
+
+
+@lru_cache(maxsize=256)
+def _value_type(name: str) -> type:
+    return icalendar.Event.types_factory.for_property(name)
+
+
+def content_line(name: str, value: object, parameters: dict[str, str] | None = None) -> str:
+    """One folded content line, written with icalendar's own value types (no component tree).
+
+    Text, lists of text, URIs and integers without parameters, the bulk of every
+    event, are written here directly, exactly as their icalendar type would write
+    them (``Text``, ``Categories``, ``vUri``, ``vInt``: a test holds the two equal
+    for any schedule); everything else goes through the type, cached.
+    """
+    kind = type(value)
+    if kind is dt.datetime and not parameters:
+        return _cached_line((name, value, time_key(value), (), _NO_ITEMS))  # type: ignore[arg-type]
+    if parameters and (kind is str or kind is Text) and _value_type(name) in (vText, vUri):
+        rendered = _parameters(tuple((key.upper(), str(item)) for key, item in parameters.items()))
+        text = escape_text(value) if _value_type(name) is vText else value  # type: ignore[arg-type]
+        return fold(f"{name};{rendered}:{text}" if rendered else f"{name}:{text}")
+    if not parameters:
+        wanted = _value_type(name)
+        if wanted is vText and (kind is str or kind is Text):
+            return fold(f"{name}:{escape_text(value)}")  # type: ignore[arg-type]
+        if wanted is vCategory and (kind is list or kind is tuple) and value:
+            return fold(f"{name}:{','.join(escape_text(str(item)) for item in value)}")  # type: ignore[attr-defined]
+        if wanted is vUri and kind is str:
+            return fold(f"{name}:{value}")
+        if wanted is vInt and kind is int:
+            return f"{name}:{value}"
+    if name in _UNIQUE:
+        return _write_line(name, value, parameters)
+    if isinstance(value, list):
+        value = tuple(value)
+    items = tuple(sorted(parameters.items())) if parameters else ()
+    key = (name, value, cache_key(value), items, cache_key(items))
+    try:
+        return _cached_line(key)
+    except TypeError:  # an unhashable value: write it without the cache
+        return _write_line(name, value, parameters)
+
+
+def cache_key(value: object) -> object:
+    """A key for ``value`` that is equal only where the written bytes are equal.
+
+    ``==`` is not enough: aware datetimes of one instant are equal across zones
+    (America/Chicago and US/Central, zoneinfo and pytz), a time and the same wall
+    time at ``fold=1`` are equal in one zone, and ``1 == 1.0 == True``; each writes
+    other bytes. So the key carries each value's type and, for a time, its zone's
+    name, its offset and its fold, through tuples, lists and mappings.
+    """
+    if isinstance(value, dt.datetime | dt.time):
+        return time_key(value)
+    if isinstance(value, tuple | list | frozenset | set):
+        items = sorted(map(repr, value)) if isinstance(value, frozenset | set) else value
+        return (type(value), tuple(cache_key(item) for item in items))
+    if isinstance(value, Mapping):
+        return (type(value), tuple((cache_key(k), cache_key(v)) for k, v in value.items()))
+    return (type(value), value)
+
+
+def time_key(value: dt.datetime | dt.time) -> tuple[object, ...]:
+    zone = value.tzinfo
+    name = getattr(zone, "key", None) or getattr(zone, "zone", None) or (None if zone is None else repr(zone))
+    offset = value.utcoffset() if zone is not None else None
+    return (type(value), value.replace(tzinfo=None), value.fold, type(zone), name, offset)
+
+
+@lru_cache(maxsize=8192)
+def _cached_line(key: tuple[str, object, object, tuple[tuple[str, str], ...], object]) -> str:
+    name, value, _, parameters, _ = key
+    return _write_line(name, value, dict(parameters))
+
+
+def _write_line(name: str, value: object, parameters: dict[str, str] | None) -> str:
+    if isinstance(value, tuple):
+        value = list(value)
+    if not hasattr(value, "to_ical"):
+        value = typed(name, value)
+    params: dict[str, str] = dict(getattr(value, "params", None) or {})
+    if parameters:
+        params.update(parameters)
+    text = value.to_ical()  # type: ignore[attr-defined]
+    text = text.decode("utf-8") if isinstance(text, bytes) else text
+    items = tuple((key.upper(), str(item)) for key, item in params.items())
+    rendered = _parameters(items) if items else ""
+    return fold(f"{name};{rendered}:{text}" if rendered else f"{name}:{text}")
+
+
+__all__ = [
+    "Categories",
+    "Text",
+    "cache_key",
+    "content_line",
+    "escape_text",
+    "fold",
+    "fold_bytes",
+    "property_order",
+    "time_key",
+    "typed",
+]
