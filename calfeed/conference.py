@@ -62,12 +62,7 @@ _MAX_ID = 2**31 - 1
 
 
 def _uuid5(namespace: uuid.UUID, name: str) -> str:
-    """``str(uuid.uuid5(namespace, name))`` without the UUID object (a third of the time, for every event)."""
-    digest = bytearray(hashlib.sha1(namespace.bytes + name.encode(), usedforsecurity=False).digest()[:16])
-    digest[6] = digest[6] & 0x0F | 0x50  # version 5
-    digest[8] = digest[8] & 0x3F | 0x80  # RFC 4122 variant
-    text = digest.hex()
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    return str(uuid.uuid5(namespace, name))
 
 
 def event_guid(uid: str) -> str:

@@ -21,7 +21,7 @@ make the error messages; so errors, and everything valid, read exactly as before
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Callable, Container
 from typing import Any
 
 try:  # an optional speed-up: without it every file takes the full reader
@@ -108,14 +108,17 @@ def _plain(data: Any, max_depth: int) -> bool:
     return True
 
 
-def read_fast(raw: str | bytes, *, max_depth: int = 64, seen: Container[str] = ()) -> dict[str, Any] | None:
+def read_fast(
+    raw: str | bytes, *, max_depth: int = 64, seen: Container[str] = (), key: Callable[[Any], str] = repr
+) -> dict[str, Any] | None:
     """The plain data of an events file when yaml-rs reads it as calfeed's reader would, else None.
 
     Args:
         raw: The file's text or UTF-8 bytes.
         max_depth: The full reader's nesting limit: deeper files are left to it.
-        seen: The ``repr`` of events found plain by an earlier read: equal data, the
+        seen: The keys of events found plain by an earlier read: equal data, the
             same verdict, so a reload walks only the events that changed.
+        key: An event's key: its ``repr`` (the caller may remember it for later use).
     """
     if yaml_rs is None:
         return None
@@ -134,7 +137,7 @@ def read_fast(raw: str | bytes, *, max_depth: int = 64, seen: Container[str] = (
     if seen and isinstance(events, list):
         # the events list stands one level below the top: its items are checked as the walk would
         rest = {key: value for key, value in data.items() if key != "events"}
-        fresh = [item for item in events if repr(item) not in seen]
+        fresh = [item for item in events if key(item) not in seen]
         return data if _plain(rest, max_depth) and _plain(fresh, max_depth - 1) else None
     return data if _plain(data, max_depth) else None
 

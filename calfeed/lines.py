@@ -123,26 +123,24 @@ def _value_type(name: str) -> type:
 def content_line(name: str, value: object, parameters: dict[str, str] | None = None) -> str:
     """One folded content line, written with icalendar's own value types (no component tree).
 
-    Text, lists of text, URIs and integers without parameters, the bulk of every
-    event, are written here directly, exactly as their icalendar type would write
-    them (``Text``, ``Categories``, ``vUri``, ``vInt``: a test holds the two equal
-    for any schedule); everything else goes through the type, cached.
+    Text, lists of text, URIs and integers, the bulk of every event, are written here
+    directly, exactly as their icalendar type would write them (``Text``,
+    ``Categories``, ``vUri``, ``vInt``; parameters through icalendar's own writer): a
+    test holds the two equal for any schedule. Everything else goes through the
+    type, cached.
     """
-    kind = type(value)
-    if kind is dt.datetime and not parameters:
-        return _cached_line((name, value, time_key(value), (), _NO_ITEMS))  # type: ignore[arg-type]
-    if parameters and (kind is str or kind is Text) and _value_type(name) in (vText, vUri):
-        rendered = _parameters(tuple((key.upper(), str(item)) for key, item in parameters.items()))
-        text = escape_text(value) if _value_type(name) is vText else value  # type: ignore[arg-type]
-        return fold(f"{name};{rendered}:{text}" if rendered else f"{name}:{text}")
+    kind, wanted = type(value), _value_type(name)
+    if (wanted is vText and (kind is str or kind is Text)) or (wanted is vUri and kind is str):
+        text = escape_text(value) if wanted is vText else value  # type: ignore[arg-type]
+        if parameters:
+            rendered = _parameters(tuple((key.upper(), str(item)) for key, item in parameters.items()))
+            return fold(f"{name};{rendered}:{text}" if rendered else f"{name}:{text}")
+        return fold(f"{name}:{text}")
     if not parameters:
-        wanted = _value_type(name)
-        if wanted is vText and (kind is str or kind is Text):
-            return fold(f"{name}:{escape_text(value)}")  # type: ignore[arg-type]
+        if kind is dt.datetime:
+            return _cached_line((name, value, time_key(value), (), _NO_ITEMS))  # type: ignore[arg-type]
         if wanted is vCategory and (kind is list or kind is tuple) and value:
             return fold(f"{name}:{','.join(escape_text(str(item)) for item in value)}")  # type: ignore[attr-defined]
-        if wanted is vUri and kind is str:
-            return fold(f"{name}:{value}")
         if wanted is vInt and kind is int:
             return f"{name}:{value}"
     if name in _UNIQUE:

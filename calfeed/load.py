@@ -6,7 +6,7 @@ import difflib
 import os
 import stat
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -254,7 +254,7 @@ def parse_yaml(text: str) -> Any:
 KnownEvents = dict[str, Event]
 
 
-def _validate(data: dict[str, Any], known: KnownEvents | None) -> Calendar:
+def _validate(data: dict[str, Any], known: KnownEvents | None, key: Callable[[Any], str]) -> Calendar:
     """``Calendar.model_validate(data)``, validating again only the events ``known`` does not hold.
 
     An event is validated from its own data alone (no validator of an event looks
@@ -268,11 +268,11 @@ def _validate(data: dict[str, Any], known: KnownEvents | None) -> Calendar:
     fresh: KnownEvents = {}
     validated = []
     for item in events:
-        key = repr(item)  # plain data (fastyaml): equal text, equal data
-        event = known.get(key)
+        text = key(item)  # the repr of plain data (fastyaml): equal text, equal data
+        event = known.get(text)
         if event is None:
-            event = fresh.get(key) or Event.model_validate(item)
-        fresh[key] = event
+            event = fresh.get(text) or Event.model_validate(item)
+        fresh[text] = event
         validated.append(event)
     calendar = Calendar.model_validate({**data, "events": validated})
     known.clear()
@@ -300,10 +300,18 @@ def parse_calendar(text: str | bytes, *, source: str = "events.yaml", known: Kno
     unreadable = _unreadable(text)
     if unreadable is not None:
         raise EventsFileError(source, [unreadable])
-    fast = read_fast(text, max_depth=MAX_DEPTH, seen=known or ())  # the happy path: same values, no positions (see fastyaml)
+    reprs: dict[int, str] = {}  # each event's repr, taken once for fastyaml and for _validate
+
+    def key(item: Any) -> str:
+        found = reprs.get(id(item))
+        if found is None:
+            found = reprs[id(item)] = repr(item)
+        return found
+
+    fast = read_fast(text, max_depth=MAX_DEPTH, seen=known or (), key=key)  # the happy path: same values, no positions (see fastyaml)
     if fast is not None:
         try:
-            return _validate(fast, known)
+            return _validate(fast, known, key)
         except ValidationError:
             pass  # read again below, recording where each value stands, for the messages
     try:

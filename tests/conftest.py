@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from calfeed import Calendar, load_calendar
+from calfeed.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events.yaml"
@@ -25,6 +27,20 @@ def want() -> Calendar:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the bundled schedule in its own folder, as an organizer's repository."""
+    shutil.copy(EVENTS, tmp_path / "events.yaml")
+    return tmp_path
+
+
+def build_project(folder: Path, *args: str, epoch: int = 1_702_684_800) -> tuple[int, str]:
+    """``calfeed build folder/events.yaml --out folder/public ARGS`` at a fixed build time: (exit code, output)."""
+    result = CliRunner().invoke(cli, ["build", str(folder / "events.yaml"), "--out", str(folder / "public"), *args],
+                                env={"SOURCE_DATE_EPOCH": str(epoch)})
+    return result.exit_code, result.output
 
 
 @pytest.fixture

@@ -12,24 +12,11 @@ from pathlib import Path
 
 import icalendar
 import pytest
-from click.testing import CliRunner
 
-from calfeed.cli import cli
-from conftest import EVENTS, ROOT
+from conftest import ROOT, build_project as build
 from factory import make_schedule
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A copy of the bundled schedule in its own folder, as an organizer's repository."""
-    shutil.copy(EVENTS, tmp_path / "events.yaml")
-    return tmp_path
-
-
-def build(folder: Path, *args: str, epoch: int = 1_702_684_800) -> tuple[int, str]:
-    env = {"SOURCE_DATE_EPOCH": str(epoch)}
-    result = CliRunner().invoke(cli, ["build", str(folder / "events.yaml"), "--out", str(folder / "public"), *args], env=env)
-    return result.exit_code, result.output
 
 
 def snapshot(out: Path) -> dict[str, tuple[bytes, int]]:

@@ -25,22 +25,12 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from calfeed.cli import cli
-from conftest import EVENTS, ROOT
+from conftest import ROOT, build_project as build
 from servers import missing
 
 MANIFEST = ".calfeed-manifest"
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    shutil.copy(EVENTS, tmp_path / "events.yaml")
-    return tmp_path
-
-
-def build(folder: Path, *args: str, epoch: int = 1_702_684_800) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["build", str(folder / "events.yaml"), "--out", str(folder / "public"), *args],
-                                env={"SOURCE_DATE_EPOCH": str(epoch)})
-    return result.exit_code, result.output
 
 
 def edit(folder: Path, old: str, new: str) -> None:

@@ -11,7 +11,7 @@ import feedparser
 import icalendar
 import pytest
 from click.testing import CliRunner
-from conftest import EVENTS
+from conftest import EVENTS, build_project
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,9 +30,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def build(folder: Path, *args: str, epoch: int = 1_702_742_400) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["build", str(folder / "events.yaml"), "--out", str(folder / "public"), *args],
-                                env={"SOURCE_DATE_EPOCH": str(epoch)})
-    return result.exit_code, result.output
+    return build_project(folder, *args, epoch=epoch)
 
 
 def sequence(path: Path) -> int:

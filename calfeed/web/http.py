@@ -17,14 +17,17 @@ def _accepts_gzip() -> bool:
     return request.accept_encodings.quality("gzip") > 0
 
 
-def _gzipped(snapshot: Snapshot, resource: Resource, *, keep: bool) -> tuple[bytes, str]:
+def _gzip_etag(resource: Resource) -> str:
+    return resource.etag[:-1] + '-gz"'
+
+
+def _gzipped(snapshot: Snapshot, resource: Resource, *, keep: bool) -> bytes:
     found = snapshot.gzipped.get(resource.etag)
     if found is None:
         # mtime=0: the same body always gives the same gzip bytes, on every worker. A body made
         # for one request (a filtered feed: the query is the client's to vary) gets the fastest
         # level, about four times faster than 6: the query must not buy much CPU per request.
-        level = 6 if keep else 1
-        found = (gzip.compress(resource.body, compresslevel=level, mtime=0), resource.etag[:-1] + '-gz"')
+        found = gzip.compress(resource.body, compresslevel=6 if keep else 1, mtime=0)
         if keep:
             snapshot.gzipped[resource.etag] = found
     return found
@@ -61,13 +64,13 @@ def send_resource(snapshot: Snapshot, resource: Resource, *, keep_gzip: bool = T
     """
     holder = _holder()
     encoding = "gzip" if holder.gzip and _accepts_gzip() else None
-    etag = resource.etag[:-1] + '-gz"' if encoding else resource.etag
+    etag = _gzip_etag(resource) if encoding else resource.etag
     modified = last_modified(snapshot, resource)
     if _not_modified(etag, modified):  # the body is not even joined
         response = Response(status=304)
         del response.headers["Content-Type"]
     else:
-        body = _gzipped(snapshot, resource, keep=keep_gzip)[0] if encoding else resource.body
+        body = _gzipped(snapshot, resource, keep=keep_gzip) if encoding else resource.body
         response = Response(body, content_type=resource.content_type)
         if encoding:
             response.headers["Content-Encoding"] = encoding

@@ -44,8 +44,8 @@ class Snapshot:
     cache_seconds: int
     #: Last-Modified where the schedule does not say when it changed (see ``last_modified``).
     fallback_modified: dt.datetime
-    #: gzip bodies and their ETags by the plain ETag, made on first request.
-    gzipped: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    #: gzip bodies by the plain ETag, made on first request.
+    gzipped: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
