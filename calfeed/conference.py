@@ -28,12 +28,13 @@ import unicodedata
 import uuid
 import zoneinfo
 from collections.abc import Iterable
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from .ics import EPOCH, CompiledCalendar
-from .markup import json_texts, leaf, leaves, parent
+from .markup import joined, json_text, leaf, leaves, parent
 from .model import Calendar, Slot, Status
 
 #: The generator name both files carry; the importer knows its own output by it.
@@ -63,6 +64,12 @@ _MAX_ID = 2**31 - 1
 
 def _uuid5(namespace: uuid.UUID, name: str) -> str:
     return str(uuid.uuid5(namespace, name))
+
+
+@lru_cache(maxsize=4096)
+def _person_guid(name: str) -> str:
+    # Speakers recur across a schedule's talks: one digest per name.
+    return _uuid5(_PERSONS, name)
 
 
 def event_guid(uid: str) -> str:
@@ -164,12 +171,10 @@ class _Event:
     start: dt.datetime  # in the conference's zone
     end: dt.datetime
     room: str
-    number: int
-    guid: str
-    slug: str
-    title: str
-    persons: tuple[tuple[str, str], ...]  # (name, guid)
-    url: str
+    #: The event's object in schedule.json and its element in schedule.xml, UTF-8, each
+    #: indented where it stands in its file (see _texts): kept with the event's content.
+    json: bytes
+    xml: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,23 +217,22 @@ def _schedule(compiled: CompiledCalendar, base_url: str | None) -> _Schedule:
     base = base_url or calendar.url or f"https://{calendar.uid_domain}/"
     name = acronym(calendar)
     numbers = _numeric_ids(slot.uid for slot in compiled.slots)
+    contents = compiled.contents
     # A stable sort: a session keeps its place before the talks that start with it.
     slots = sorted(compiled.slots, key=lambda slot: slot.start.astimezone(dt.timezone.utc))
-    events = [
-        _Event(
-            slot,
-            slot.start.astimezone(zone),
-            slot.end.astimezone(zone),
-            slot.location or "",
-            numbers[slot.uid],
-            _source_guid(slot),
-            event_slug(name, slot.id),
-            f"[CANCELLED] {slot.event.title}" if slot.event.status is Status.CANCELLED else slot.event.title,
-            tuple((speaker.name, _uuid5(_PERSONS, speaker.name)) for speaker in slot.event.speakers),
-            _event_url(base, slot),
-        )
-        for slot in slots
-    ]
+    events = []
+    for slot in slots:
+        start, end, room = slot.start.astimezone(zone), slot.end.astimezone(zone), slot.location or ""
+        # The texts are made from the event's content inputs and these: kept with the content
+        # (one object per set of inputs), a reload remakes only those of the events that changed.
+        content = contents.get(slot.id)
+        key = ("conference", calendar.timezone, base, name, numbers[slot.uid], slot.id)
+        texts = None if content is None else content.derived.get(key)
+        if not isinstance(texts, tuple):
+            texts = _texts(slot, start, end, numbers[slot.uid], name, base)
+            if content is not None:
+                content.derived[key] = texts
+        events.append(_Event(slot, start, end, room, *texts))
     rooms = tuple(dict.fromkeys(event.room for event in events))
     tracks = tuple(dict.fromkeys(event.slot.event.track for event in events if event.slot.event.track))
     order = {room: place for place, room in enumerate(rooms)}
@@ -259,29 +263,63 @@ def _attachments(slot: Slot) -> list[dict[str, str]]:
     ]
 
 
-def _json_event(event: _Event) -> dict[str, Any]:
-    source = event.slot.event
-    return {
-        "guid": event.guid,
-        "id": event.number,
-        "date": _iso(event.start),
-        "start": _clock(event.start),
-        "end": _iso(event.end),
-        "duration": _duration(event.slot, seconds=False),
-        "room": event.room,
-        "slug": event.slug,
-        "url": web_uri(event.url),
-        "title": event.title,
+#: Where an event stands in each file: schedule > conference > days > day > rooms > room > event
+#: in the JSON (the pad of its opening brace), schedule > day > room > event in the XML.
+_JSON_PAD = "\n" + " " * 14
+_XML_PAD = " " * 6
+
+
+def _texts(slot: Slot, start: dt.datetime, end: dt.datetime, number: int, name: str, base: str) -> tuple[bytes, bytes]:
+    """The event's object in schedule.json and its element in schedule.xml, each UTF-8 and indented where it stands."""
+    source = slot.event
+    guid, slug, url = _source_guid(slot), event_slug(name, slot.id), _event_url(base, slot)
+    title = f"[CANCELLED] {source.title}" if source.status is Status.CANCELLED else source.title
+    persons = [(speaker.name, _person_guid(speaker.name)) for speaker in source.speakers]
+    room, attachments = slot.location or "", _attachments(slot)
+    document = {
+        "guid": guid,
+        "id": number,
+        "date": _iso(start),
+        "start": _clock(start),
+        "end": _iso(end),
+        "duration": _duration(slot, seconds=False),
+        "room": room,
+        "slug": slug,
+        "url": web_uri(url),
+        "title": title,
         "subtitle": None,
         "track": source.track,
         "type": source.kind.value,
         "language": source.language,
         "abstract": source.abstract,
         "description": None,
-        "persons": [{"name": name, "guid": guid} for name, guid in event.persons],
+        "persons": [{"name": person, "guid": person_guid} for person, person_guid in persons],
         "links": [{"title": link.title, "url": web_uri(link.url)} for link in source.links],
-        "attachments": [{**attachment, "url": web_uri(attachment["url"])} for attachment in _attachments(event.slot)],
+        "attachments": [{**attachment, "url": web_uri(attachment["url"])} for attachment in attachments],
     }
+    pad, inner = _XML_PAD + "  ", _XML_PAD + "    "  # event > here, and one level deeper
+    lines: list[str | bytes] = [f'{_XML_PAD}<event guid="{guid}" id="{number}">']  # a UUID and a number: nothing to escape
+    lines += leaves(pad, (
+        ("room", room),
+        ("title", title),
+        ("type", source.kind.value),
+        ("date", _iso(start)),
+        ("start", _clock(start)),
+        ("duration", _duration(slot)),
+        ("abstract", source.abstract),
+        ("slug", slug),
+        ("track", source.track),
+    ))
+    lines += parent(pad, "persons", [leaf(inner, "person", person, guid=person_guid) for person, person_guid in persons])
+    if source.language:
+        lines.append(leaf(pad, "language", source.language))
+    lines += parent(pad, "links", [leaf(inner, "link", link.title, href=link.url) for link in source.links])
+    lines += parent(pad, "attachments", [
+        leaf(inner, "attachment", attachment["title"], href=attachment["url"], type=attachment["type"])
+        for attachment in attachments
+    ])
+    lines += (leaf(pad, "url", url), f"{_XML_PAD}</event>")
+    return b"".join(joined(json_text(document, _JSON_PAD))), b"".join(joined(lines, "\n"))
 
 
 def _json_document(schedule: _Schedule) -> dict[str, Any]:
@@ -308,7 +346,7 @@ def _json_document(schedule: _Schedule) -> dict[str, Any]:
                 "date": day.date.isoformat(),
                 "day_start": _iso(day.start),
                 "day_end": _iso(day.end),
-                "rooms": {room: [_json_event(event) for event in events] for room, events in day.rooms},
+                "rooms": {room: [event.json for event in events] for room, events in day.rooms},
             }
             for day in schedule.days
         ],
@@ -321,18 +359,21 @@ def _json_document(schedule: _Schedule) -> dict[str, Any]:
     }
 
 
-def _json(document: dict[str, Any]) -> tuple[str, bytes]:
-    """The version of ``document`` (whose own version is empty) and its file with that version.
+def _json(document: dict[str, Any]) -> tuple[str, list[bytes]]:
+    """The version of ``document`` (whose own version is empty) and its file with that version, in parts.
 
-    The version is a digest of everything the files show: the same schedule gives the same
+    The version is a digest of everything the file shows: the same schedule gives the same
     version on every build and every host; any change an app would show gives a new one.
     """
-    compact, indented = json_texts(document)
-    version = hashlib.sha256(compact.encode("utf-8")).hexdigest()[:16]
-    # The first '"version": ""' is the schedule's: nothing before it has that key, and a
-    # string's own quotes are escaped.
-    text = indented.replace('"version": ""', f'"version": "{version}"', 1)
-    return version, (text + "\n").encode("utf-8")
+    parts = joined([*json_text(document), "\n"])
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part)
+    version = digest.hexdigest()[:16]
+    # The first '"version": ""' is the schedule's, in the first part (events come after the
+    # conference's own fields): nothing before it has that key, and a string's quotes are escaped.
+    parts[0] = parts[0].replace(b'"version": ""', b'"version": "' + version.encode() + b'"', 1)
+    return version, parts
 
 
 def to_schedule_json(compiled: CompiledCalendar, *, base_url: str | None = None) -> bytes:
@@ -359,35 +400,19 @@ def to_conference_files(compiled: CompiledCalendar, *, base_url: str | None = No
     Returns:
         The XML and the JSON, as :func:`to_schedule_xml` and :func:`to_schedule_json` write them.
     """
+    xml, json = conference_parts(compiled, base_url=base_url)
+    return b"".join(xml), b"".join(json)
+
+
+def conference_parts(compiled: CompiledCalendar, *, base_url: str | None = None) -> tuple[list[bytes], list[bytes]]:
+    """:func:`to_conference_files`, each file as the parts it is joined from.
+
+    Each event's text is a part of its own, the very bytes kept with the event's content:
+    a server holds each once, and a reload lays the files out again around them.
+    """
     schedule = _schedule(compiled, base_url)
-    version, json_file = _json(_json_document(schedule))
-    return _xml(schedule, version, base_url), json_file
-
-
-def _xml_event(lines: list[str], event: _Event) -> None:
-    source = event.slot.event
-    pad, inner = " " * 8, " " * 10  # schedule > day > room > event > here
-    lines.append(f'      <event guid="{event.guid}" id="{event.number}">')  # a UUID and a number: nothing to escape
-    lines += leaves(pad, (
-        ("room", event.room),
-        ("title", event.title),
-        ("type", source.kind.value),
-        ("date", _iso(event.start)),
-        ("start", _clock(event.start)),
-        ("duration", _duration(event.slot)),
-        ("abstract", source.abstract),
-        ("slug", event.slug),
-        ("track", source.track),
-    ))
-    lines += parent(pad, "persons", [leaf(inner, "person", name, guid=guid) for name, guid in event.persons])
-    if source.language:
-        lines.append(leaf(pad, "language", source.language))
-    lines += parent(pad, "links", [leaf(inner, "link", link.title, href=link.url) for link in source.links])
-    lines += parent(pad, "attachments", [
-        leaf(inner, "attachment", attachment["title"], href=attachment["url"], type=attachment["type"])
-        for attachment in _attachments(event.slot)
-    ])
-    lines += (leaf(pad, "url", event.url), "      </event>")
+    version, json_parts = _json(_json_document(schedule))
+    return _xml(schedule, version, base_url), json_parts
 
 
 def to_schedule_xml(compiled: CompiledCalendar, *, base_url: str | None = None) -> bytes:
@@ -404,7 +429,7 @@ def to_schedule_xml(compiled: CompiledCalendar, *, base_url: str | None = None) 
     return to_conference_files(compiled, base_url=base_url)[0]
 
 
-def _xml(schedule: _Schedule, version: str, base_url: str | None) -> bytes:
+def _xml(schedule: _Schedule, version: str, base_url: str | None) -> list[bytes]:
     calendar = schedule.calendar
     first, last = _span(schedule)
     days = schedule.days
@@ -412,7 +437,7 @@ def _xml(schedule: _Schedule, version: str, base_url: str | None) -> bytes:
         midnight = dt.datetime.combine(first, dt.time(), zoneinfo.ZoneInfo(calendar.timezone))
         days = (_Day(1, first, midnight, midnight + dt.timedelta(days=1), ()),)
     pad = "    "
-    lines = [
+    lines: list[str | bytes] = [
         '<?xml version="1.0" encoding="utf-8"?>',
         "<schedule>",
         # system: "instance host" in the XSD; calfeed's is its UID domain, so a re-import keeps the UIDs.
@@ -435,17 +460,14 @@ def _xml(schedule: _Schedule, version: str, base_url: str | None) -> bytes:
         ]),
     ]
     for day in days:
-        rooms: list[str] = []
+        rooms: list[str | bytes] = []
         for room, events in day.rooms:
-            room_lines: list[str] = []
-            for event in events:
-                _xml_event(room_lines, event)
-            rooms += parent(pad, "room", room_lines, name=room, guid=_uuid5(_ROOMS, room))
+            rooms += parent(pad, "room", [event.xml for event in events], name=room, guid=_uuid5(_ROOMS, room))
         lines += parent(
             "  ", "day", rooms, date=day.date.isoformat(), start=_iso(day.start), end=_iso(day.end), index=str(day.index)
         )
     lines += ["</schedule>", ""]
-    return "\n".join(lines).encode("utf-8")
+    return joined(lines, "\n")
 
 
 __all__ = [
@@ -454,6 +476,7 @@ __all__ = [
     "JSON_TYPE",
     "XML_TYPE",
     "acronym",
+    "conference_parts",
     "event_guid",
     "event_slug",
     "to_conference_files",

@@ -1,4 +1,4 @@
-"""JSON and XML text exactly as the standard library writes it, written fast.
+"""JSON and XML text exactly as the standard library writes it, written fast, in parts.
 
 ``json.dumps(..., indent=2)`` runs json's Python encoder (a generator a level), and
 ElementTree builds an object a node before it writes a character: for the conference
@@ -16,46 +16,68 @@ from typing import Any
 _json_string = json.encoder.encode_basestring
 
 
-def json_texts(value: Any) -> tuple[str, str]:
-    """``json.dumps(value, ensure_ascii=False)`` compact (``separators=(",", ":")``) and with
-    ``indent=2``, written together: each string is encoded once for both."""
-    compact: list[str] = []
-    indented: list[str] = []
-    _write_json(value, compact, indented, "\n")
-    return "".join(compact), "".join(indented)
+def json_text(value: Any, pad: str = "\n") -> list[str | bytes]:
+    """``json.dumps(value, ensure_ascii=False, indent=2)`` in pieces, every line after the first
+    indented by ``pad`` (a newline and spaces): the text of a value that stands that deep in a
+    larger document.
+
+    A ``bytes`` value anywhere in ``value`` stands for JSON already written at the depth where
+    it stands (an earlier ``json_text`` at that pad, encoded): it is put in as it is, so a
+    document can be laid out around pieces made and kept elsewhere. Join the pieces with
+    :func:`joined`.
+    """
+    pieces: list[str | bytes] = []
+    _write_json(value, pieces, pad)
+    return pieces
 
 
-def _write_json(value: Any, compact: list[str], indented: list[str], pad: str) -> None:
-    # Appends to both lists; ``pad`` is a newline and the indentation of ``value``.
+def joined(pieces: Iterable[str | bytes], separator: str = "") -> list[bytes]:
+    """``separator.join(pieces)`` as UTF-8 parts: the text between bytes pieces joined and
+    encoded once, each bytes piece kept as the same object (not copied)."""
+    parts: list[bytes] = []
+    text: list[str] = []
+    for index, piece in enumerate(pieces):
+        if index and separator:
+            text.append(separator)
+        if type(piece) is bytes:
+            if text:
+                parts.append("".join(text).encode("utf-8"))
+                text = []
+            parts.append(piece)
+        else:
+            text.append(piece)  # type: ignore[arg-type]
+    if text:
+        parts.append("".join(text).encode("utf-8"))
+    return parts
+
+
+def _write_json(value: Any, pieces: list[str | bytes], pad: str) -> None:
+    # Appends the text of ``value``; ``pad`` is a newline and the indentation of ``value``.
     inner = pad + "  "
     if type(value) is dict and value:
-        opening, separator = "{", "{" + inner
+        separator = "{" + inner
         for key, item in value.items():
-            name = _json_string(key)
             if type(item) is str:  # the most common value, written without a call
-                text = _json_string(item)
-                compact.append(f"{opening}{name}:{text}")
-                indented.append(f"{separator}{name}: {text}")
+                pieces.append(f"{separator}{_json_string(key)}: {_json_string(item)}")
             else:
-                compact.append(f"{opening}{name}:")
-                indented.append(f"{separator}{name}: ")
-                _write_json(item, compact, indented, inner)
-            opening, separator = ",", "," + inner
-        compact.append("}")
-        indented.append(pad + "}")
+                pieces.append(f"{separator}{_json_string(key)}: ")
+                _write_json(item, pieces, inner)
+            separator = "," + inner
+        pieces.append(pad + "}")
     elif type(value) is list and value:
-        opening, separator = "[", "[" + inner
+        separator = "[" + inner
         for item in value:
-            compact.append(opening)
-            indented.append(separator)
-            _write_json(item, compact, indented, inner)
-            opening, separator = ",", "," + inner
-        compact.append("]")
-        indented.append(pad + "]")
+            if type(item) is str:
+                pieces.append(separator + _json_string(item))
+            else:
+                pieces.append(separator)
+                _write_json(item, pieces, inner)
+            separator = "," + inner
+        pieces.append(pad + "]")
+    elif type(value) is bytes:
+        pieces.append(value)
     else:
-        text = _json_scalar(value)
-        compact.append(text)
-        indented.append(text)
+        pieces.append(_json_scalar(value))
 
 
 def _json_scalar(value: Any) -> str:
@@ -97,10 +119,11 @@ def leaves(pad: str, elements: Iterable[tuple[str, str | None]]) -> list[str]:
     return [f"{pad}<{tag}>{_escape(text)}</{tag}>" if text else f"{pad}<{tag} />" for tag, text in elements]
 
 
-def parent(pad: str, tag: str, children: list[str], **names: str) -> list[str]:
-    """The lines of an element holding ``children`` (lines indented one level deeper than ``pad``)."""
+def parent(pad: str, tag: str, children: list[str | bytes], **names: str) -> list[str | bytes]:
+    """The lines of an element holding ``children`` (lines indented one level deeper than ``pad``;
+    a ``bytes`` child is lines already written, kept as it is: see :func:`joined`)."""
     start = tag + _attributes(names)
     return [f"{pad}<{start}>", *children, f"{pad}</{tag}>"] if children else [f"{pad}<{start} />"]
 
 
-__all__ = ["json_texts", "leaf", "leaves", "parent"]
+__all__ = ["joined", "json_text", "leaf", "leaves", "parent"]

@@ -19,7 +19,7 @@ from anyascii import anyascii
 
 from .changes import ATOM_TYPE, Change, History, history_path, load_history, record, to_atom
 from .compact import GOOGLE_LIMIT, Compactor, compact_path
-from .conference import XML_TYPE, to_conference_files
+from .conference import XML_TYPE, conference_parts
 from .ics import EPOCH, CompiledCalendar, ContentCache, Revision, compile_calendar, compile_contents, finish
 from .load import KnownEvents, load_calendar
 from .model import Calendar, Kind, Slot
@@ -66,17 +66,55 @@ class Resource:
         content_type: str,
         last_modified: dt.datetime,
         attachment: str | None = None,
+        digests: Digests | None = None,
     ) -> Resource:
-        """A resource of ``body``: its bytes, or the parts they are joined from."""
+        """A resource of ``body``: its bytes, or the parts they are joined from.
+
+        The ETag is strong and a function of the parts alone (equal parts, equal ETags,
+        on every worker and every host, and no per-request hashing): the SHA-256 of a
+        body of one part, else of its parts' SHA-256 digests, so that a part shared
+        by many bodies (an event's VEVENT in the whole feed, its day, track and room
+        feeds) is hashed once, and once per server while it does not change (``digests``).
+        """
         parts = (body,) if isinstance(body, bytes) else tuple(body)
-        # A strong ETag from the bytes alone: equal bodies, equal ETags, on every
-        # worker and every host, and no per-request hashing.
-        digest = hashlib.sha256()
-        for part in parts:
-            digest.update(part)
+        if len(parts) == 1:
+            digest = hashlib.sha256(parts[0])
+        else:
+            digest = hashlib.sha256((digests or Digests()).joined(parts))
         etag = '"' + digest.hexdigest()[:32] + '"'
         size = sum(map(len, parts))
-        return cls(parts, size, content_type, etag, last_modified.replace(microsecond=0), attachment)
+        if last_modified.microsecond:  # HTTP dates have whole seconds
+            last_modified = last_modified.replace(microsecond=0)
+        return cls(parts, size, content_type, etag, last_modified, attachment)
+
+
+class Digests:
+    """The SHA-256 digest of each body part, kept from one build to the next.
+
+    A part is looked up by its bytes (Python keeps a bytes object's hash, so a part met
+    again costs a dictionary lookup); a build keeps the digests of the parts it used
+    (:meth:`settle`), so the parts of edited events are let go.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[bytes, bytes] = {}
+        self._used: dict[bytes, bytes] = {}
+
+    def joined(self, parts: Sequence[bytes]) -> bytes:
+        """The digests of ``parts``, one after the other."""
+        used = self._used
+        found = list(map(used.get, parts))  # in C: most parts were met before
+        if None in found:
+            for index, digest in enumerate(found):
+                if digest is None:
+                    part = parts[index]
+                    digest = used[part] = self._kept.get(part) or hashlib.sha256(part).digest()
+                    found[index] = digest
+        return b"".join(found)  # type: ignore[arg-type]
+
+    def settle(self) -> None:
+        """Keep the digests of the parts used since the last call, forget the others."""
+        self._kept, self._used = self._used, {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,13 +245,16 @@ def select_feeds(compiled: CompiledCalendar) -> tuple[Feed, ...]:
     return tuple(feeds)
 
 
-def _app_resources(compiled: CompiledCalendar, base_url: str | None, changed: dt.datetime) -> dict[str, Resource]:
+def _app_resources(
+    compiled: CompiledCalendar, base_url: str | None, changed: dt.datetime, digests: Digests
+) -> dict[str, Resource]:
     """What conference apps and a printed poster read: schedule.xml, schedule.json, subscribe.svg."""
     base = base_url if base_url is None or base_url.endswith("/") else base_url + "/"
-    xml, json = to_conference_files(compiled, base_url=base)
+    # Kept as their parts: each event's text is the one kept with its content.
+    xml, json = conference_parts(compiled, base_url=base)
     resources = {
-        "schedule.xml": Resource.make(xml, XML_TYPE, changed),
-        "schedule.json": Resource.make(json, JSON_TYPE, changed),
+        "schedule.xml": Resource.make(xml, XML_TYPE, changed, digests=digests),
+        "schedule.json": Resource.make(json, JSON_TYPE, changed, digests=digests),
     }
     if base is not None:
         resources["subscribe.svg"] = Resource.make(qr_svg(base + "calendar.ics"), SVG_TYPE, changed)
@@ -228,6 +269,7 @@ def build_site(
     removed: frozenset[str] = frozenset(),
     base_url: str | None = None,
     changes: tuple[Change, ...] = (),
+    digests: Digests | None = None,
 ) -> Site:
     """Lay out every resource a compiled calendar publishes.
 
@@ -241,6 +283,7 @@ def build_site(
         base_url: The public URL of the site, when known: ``subscribe.svg`` needs it,
             and ``schedule.xml``/``schedule.json`` link each event's row on the page.
         changes: The changes since first publication, newest first (``changes.atom``).
+        digests: The digests of the parts of an earlier build, for the ETags (a server's reload).
 
     Returns:
         The site.
@@ -250,23 +293,28 @@ def build_site(
     known = [revision.modified for revision in revisions.values() if revision.modified]
     changed = changed or (max(known) if known else None) or calendar.updated or EPOCH
     feeds = select_feeds(compiled)
+    digests = digests or Digests()
     # Every feed and event file is kept as its parts: the compiled VEVENT bytes, shared.
-    resources: dict[str, Resource] = {"calendar.ics": Resource.make(compiled.feed_parts(), ICS_TYPE, changed)}
+    resources: dict[str, Resource] = {
+        "calendar.ics": Resource.make(compiled.feed_parts(), ICS_TYPE, changed, digests=digests)
+    }
     for slot in compiled.slots:
         modified = revisions.get(slot.id, Revision()).modified or changed
         resources[f"events/{slot.id}.ics"] = Resource.make(
-            compiled.event_file_parts(slot.id), ICS_TYPE, modified, attachment=f"{slot.id}.ics"
+            compiled.event_file_parts(slot.id), ICS_TYPE, modified, attachment=f"{slot.id}.ics", digests=digests
         )
     for feed in feeds:
-        resources[feed.path] = Resource.make(compiled.feed_parts(feed.event_ids, name=feed.title), ICS_TYPE, changed)
+        parts = compiled.feed_parts(feed.event_ids, name=feed.title)
+        resources[feed.path] = Resource.make(parts, ICS_TYPE, changed, digests=digests)
     # Every feed has its compact twin, whatever its size: a feed that grows past
     # Google's limit later must not move its Google subscribers to a new path.
     compactor = Compactor(compiled)
-    resources[compact_path("calendar.ics")] = Resource.make(compactor.feed().parts, ICS_TYPE, changed)
+    resources[compact_path("calendar.ics")] = Resource.make(compactor.feed().parts, ICS_TYPE, changed, digests=digests)
     for feed in feeds:
-        parts = compactor.feed(feed.event_ids, name=feed.title).parts
-        resources[compact_path(feed.path)] = Resource.make(parts, ICS_TYPE, changed)
-    resources.update(_app_resources(compiled, base_url, changed))
+        compact = compactor.feed(feed.event_ids, name=feed.title).parts
+        resources[compact_path(feed.path)] = Resource.make(compact, ICS_TYPE, changed, digests=digests)
+    resources.update(_app_resources(compiled, base_url, changed, digests))
+    digests.settle()
     # Newest first; a build's changes in schedule order (removed events last), whatever order the history holds.
     position = {slot.uid: index for index, slot in enumerate(compiled.slots)}
     changes = tuple(sorted(changes, key=lambda change: (
@@ -293,6 +341,8 @@ class Memo:
 
     events: KnownEvents = field(default_factory=dict)
     contents: ContentCache = field(default_factory=dict)
+    #: The digests of the resources' parts, for the ETags.
+    digests: Digests = field(default_factory=Digests)
 
     def trim(self, live: int) -> None:
         """Forget the content of old versions of edited events once they pile up (``live`` events now)."""
@@ -330,8 +380,9 @@ def load_site(
     calendar = load_calendar(events_path, known=None if cache is None else cache.events)
     state = load_state(state_path) if state_path is not None else State()
     contents = compile_contents(calendar, cache=None if cache is None else cache.contents)
+    digests = None if cache is None else cache.digests
     if not state.events:
-        return build_site(finish(contents), page=page, base_url=base_url)
+        return build_site(finish(contents), page=page, base_url=base_url, digests=digests)
     modified = dt.datetime.fromtimestamp(int(Path(events_path).stat().st_mtime), dt.timezone.utc)
     revised = revise(contents, state, modified)
     removed = frozenset(uid.split("@", 1)[0] for uid, entry in revised.state.events.items() if entry.removed)
@@ -339,7 +390,7 @@ def load_site(
     history = record(load_history(history_path(state_path)), contents.slots, modified) if state_path else History()
     return build_site(
         finish(contents, revised.revisions), changed=revised.state.changed, page=page, removed=removed,
-        base_url=base_url, changes=history.changes,
+        base_url=base_url, changes=history.changes, digests=digests,
     )
 
 
@@ -349,6 +400,7 @@ __all__ = [
     "JSON_TYPE",
     "Feed",
     "Memo",
+    "Digests",
     "Resource",
     "Site",
     "build_site",

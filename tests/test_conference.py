@@ -20,7 +20,7 @@ from calfeed.conference import _encoded_uri, to_conference_files, web_uri
 from calfeed.ics import compile_calendar
 from calfeed.importers import import_frab
 from calfeed.load import parse_calendar
-from calfeed.markup import json_texts
+from calfeed.markup import joined, json_text
 from shared import shared
 
 # Markup, quotes, tabs and newlines in every kind of text and attribute the files hold; no
@@ -78,10 +78,22 @@ JSON = st.recursive(
 
 
 @settings(max_examples=300, deadline=None)
-@given(JSON)
-def test_issue_16_the_json_writer_writes_what_json_dumps_writes(value: object) -> None:
-    compact = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    assert json_texts(value) == (compact, json.dumps(value, ensure_ascii=False, indent=2))
+@given(JSON, st.integers(min_value=0, max_value=6))
+def test_issue_16_the_json_writer_writes_what_json_dumps_writes(value: object, depth: int) -> None:
+    expected = json.dumps(value, ensure_ascii=False, indent=2)
+    assert b"".join(joined(json_text(value))) == expected.encode("utf-8")
+    # Written where it stands at some depth of a larger document, then put in as it is:
+    # the document is what json.dumps writes for the whole.
+    pad = "\n" + "  " * depth
+    piece = b"".join(joined(json_text(value, pad)))
+    assert piece.decode("utf-8") == expected.replace("\n", pad)
+    whole: object = value
+    for level in range(depth):
+        whole = [whole] if level % 2 else {"k": whole}
+    around: object = piece
+    for level in range(depth):
+        around = [around] if level % 2 else {"k": around}
+    assert b"".join(joined(json_text(around))).decode("utf-8") == json.dumps(whole, ensure_ascii=False, indent=2)
 
 
 _HOSTS = st.sampled_from(["x.org", "a", "", "ü.org", "X.ORG:8080", "a:b@x", "[::1]", "x.org:"])

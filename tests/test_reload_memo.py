@@ -96,6 +96,13 @@ def test_issue_16_warm_site_has_the_cold_sites_bytes(tmp_path) -> None:
         warm, cold = load_site(path, cache=memo), build_site(parse_calendar(path.read_bytes()))
         for name in ("schedule.xml", "schedule.json", "calendar.compact.ics", "calendar.ics"):
             assert warm.resources[name].body == cold.resources[name].body, (change, name)
+    # and the site's public URL (the conference files link each event's row on the page)
+    for base_url in ("https://schedule.example.net/sub/", None):
+        warm = load_site(path, cache=memo, base_url=base_url)
+        cold = build_site(parse_calendar(path.read_bytes()), base_url=base_url)
+        for name in ("schedule.xml", "schedule.json"):
+            assert warm.resources[name].body == cold.resources[name].body, (base_url, name)
+            assert warm.resources[name].etag == cold.resources[name].etag, (base_url, name)
 
 
 def _settled_write(path, text: str) -> None:
