@@ -123,23 +123,94 @@ def write_file(target: Path, body: bytes) -> None:
         ExportError: The file could not be written (the message names it); ``target``
             is as it was and no temporary file is left.
     """
-    temporary = _temporary(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        # O_NOFOLLOW: a link planted where the temporary file goes is refused, never followed
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                os.fchmod(stream.fileno(), 0o644)
-                stream.write(body)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
+        folder = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as err:
         raise ExportError(f"cannot write {target}: {err.strerror or err}") from None
+    try:
+        _write_at(folder, target.name, body, target)
+    finally:
+        os.close(folder)
+
+
+def _write_at(folder: int, name: str, body: bytes, shown: Path) -> None:
+    """Atomically replace the file ``name`` in the open folder ``folder`` with ``body`` (``shown`` names it)."""
+    temporary = f".{name}{TEMPORARY}"
+    try:
+        # O_NOFOLLOW: a link planted where the temporary file goes is refused, never followed
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644,
+                         dir_fd=folder)
+        try:
+            try:
+                os.fchmod(handle, 0o644)
+                view = memoryview(body)
+                while view:
+                    view = view[os.write(handle, view):]
+                os.fsync(handle)
+            finally:
+                os.close(handle)
+            os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary, dir_fd=folder)
+            raise
+    except OSError as err:
+        raise ExportError(f"cannot write {shown}: {err.strerror or err}") from None
+
+
+class _Folders:
+    """The output folder and its subfolders, each opened once, none through a symbolic link.
+
+    Files are then written and read relative to their folder's descriptor: one open per
+    folder instead of a path resolved per file, and a folder swapped for a link between
+    the plan and the write is refused (O_NOFOLLOW), not followed out of the output folder.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._opened: dict[str, int] = {}
+
+    def __enter__(self) -> _Folders:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for handle in self._opened.values():
+            os.close(handle)
+        self._opened.clear()
+
+    def open(self, folder: str, *, create: bool) -> int | None:
+        """The descriptor of ``folder`` ("" for the root); None when it is missing and not to be created.
+
+        Raises:
+            OSError: It cannot be opened or made, or it is a link or not a folder.
+        """
+        found = self._opened.get(folder)
+        if found is not None:
+            return found
+        if not folder:
+            if create:
+                self.root.mkdir(parents=True, exist_ok=True)
+            try:
+                handle = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            except FileNotFoundError:
+                return None
+        else:
+            parent_name, _, name = folder.rpartition("/")
+            parent = self.open(parent_name, create=create)
+            if parent is None:
+                return None
+            flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+            try:
+                handle = os.open(name, flags, dir_fd=parent)
+            except FileNotFoundError:
+                if not create:
+                    return None
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(name, 0o755, dir_fd=parent)
+                handle = os.open(name, flags, dir_fd=parent)
+        self._opened[folder] = handle
+        return handle
 
 
 class _Bodies(Mapping[str, bytes]):
@@ -247,25 +318,31 @@ def plan_files(bodies: Mapping[str, bytes], out_dir: str | Path) -> WriteReport:
     blocked = {folder for folder in needed if _folder_problem(root, folder)}
     report = WriteReport(published=published)
     foreign = []
-    for relative, body in sorted(bodies.items()):
-        if _folders([relative]) & blocked:
-            continue
-        target = root / relative
-        try:
-            info = os.lstat(target)
-        except (FileNotFoundError, NotADirectoryError):
-            report.written.append(relative)
-            continue
-        if stat.S_ISLNK(info.st_mode):
-            problems.append(f"{target} is a symbolic link; calfeed neither follows nor replaces links")
-        elif not stat.S_ISREG(info.st_mode):
-            problems.append(f"{target} is a folder where calfeed writes a file")
-        elif info.st_size == len(body) and _read_bytes(target) == body:
-            report.unchanged.append(relative)
-        elif relative in owned:
-            report.written.append(relative)
-        else:
-            foreign.append(str(target))
+    listings: dict[str, dict[str, os.DirEntry[str]]] = {}
+    with _Folders(root) as folders:
+        for relative in sorted(bodies):
+            folder, _, name = relative.rpartition("/")
+            if blocked and any(folder == other or folder.startswith(other + "/") for other in blocked):
+                continue
+            listing = listings.get(folder)
+            if listing is None:
+                listing = listings[folder] = _listing(folders, folder)
+            entry = listing.get(name)
+            if entry is None:
+                report.written.append(relative)
+                continue
+            target = root / relative
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISLNK(info.st_mode):
+                problems.append(f"{target} is a symbolic link; calfeed neither follows nor replaces links")
+            elif not stat.S_ISREG(info.st_mode):
+                problems.append(f"{target} is a folder where calfeed writes a file")
+            elif info.st_size == len(body := bodies[relative]) and _read_at(folders, folder, name) == body:
+                report.unchanged.append(relative)
+            elif relative in owned:
+                report.written.append(relative)
+            else:
+                foreign.append(str(target))
     if foreign:
         shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
         problems.append(f"calfeed did not publish {shown} (not listed in {root / MANIFEST}) and will not overwrite "
@@ -287,9 +364,28 @@ def plan_files(bodies: Mapping[str, bytes], out_dir: str | Path) -> WriteReport:
     return report
 
 
-def _read_bytes(path: Path) -> bytes | None:
+def _listing(folders: _Folders, folder: str) -> dict[str, os.DirEntry[str]]:
+    """What ``folder`` holds, by name (read once: no lstat per file that is not there)."""
     try:
-        return path.read_bytes()
+        handle = folders.open(folder, create=False)
+        if handle is None:
+            return {}
+        with os.scandir(handle) as entries:
+            return {entry.name: entry for entry in entries}
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+    except OSError as err:
+        raise ExportError(f"cannot read {folders.root / folder}: {err.strerror or err}") from None
+
+
+def _read_at(folders: _Folders, folder: str, name: str) -> bytes | None:
+    try:
+        handle = folders.open(folder, create=False)
+        if handle is None:
+            return None
+        opened = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=handle)
+        with os.fdopen(opened, "rb") as stream:
+            return stream.read()
     except OSError:
         return None
 
@@ -346,8 +442,15 @@ def _apply(report: WriteReport, root: Path, bodies: Mapping[str, bytes]) -> Writ
     if listed is None or not paths <= listed:
         listed = (listed or frozenset()) | paths
         _write_manifest(root, listed)
-    for relative in report.written:
-        write_file(root / relative, bodies[relative])
+    with _Folders(root) as folders:
+        for relative in report.written:
+            folder, _, name = relative.rpartition("/")
+            try:
+                handle = folders.open(folder, create=True)
+            except OSError as err:
+                raise ExportError(f"cannot write {root / relative}: {err.strerror or err}") from None
+            assert handle is not None  # made when missing
+            _write_at(handle, name, bodies[relative], root / relative)
     removed = []
     for relative in report.removed:
         try:

@@ -122,6 +122,24 @@ def test_issue_11_export_symlinked_folder_is_never_followed(project, tmp_path):
     assert (project / "events.state.yaml").read_bytes() == state
 
 
+def test_issue_16_export_folder_swapped_for_a_link_after_the_plan_is_not_followed(tmp_path):
+    # The writer opens each folder once, without following links: a folder replaced by a
+    # link between the check and the write (a race) is refused, and nothing lands outside.
+    from calfeed.export import ExportError, _apply, plan_files
+
+    out, elsewhere = tmp_path / "public", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    bodies = {"events/a.ics": b"A", "events/b.ics": b"B", "calendar.ics": b"C"}
+    report = plan_files(bodies, out)
+    assert sorted(report.written) == sorted(bodies)
+    out.mkdir()
+    (out / "events").symlink_to(elsewhere)
+    with pytest.raises(ExportError, match="events/a.ics"):
+        _apply(report, out, bodies)
+    assert list(elsewhere.iterdir()) == []
+    assert (out / "events").is_symlink()
+
+
 def test_issue_11_export_foreign_file_where_the_site_writes_is_refused_whole(project, tmp_path):
     out = project / "public"
     secret = plant(tmp_path / "secret.txt", b"secret\n")
