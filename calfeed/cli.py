@@ -7,24 +7,18 @@ import json
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
 from .errors import CalfeedError, EventsFileError
 from .folder import Folder, FolderError, build_folder, is_folder, load_folder
-from .importers import (
-    LossyImport,
-    ScheduleImportError,
-    decode_page,
-    import_frab,
-    import_markdown,
-    parse_overlay,
-    published_ids,
-)
 from .ics import compile_contents
 from .load import load_calendar, parse_calendar
 from .model import Calendar
+
+if TYPE_CHECKING:
+    from .importers import ScheduleImportError
 
 #: Exit status for invalid input (an events file, or a source to import); 1 is any other failure.
 INVALID = 2
@@ -333,6 +327,9 @@ def import_group() -> None:
 
 
 def _print_import(importer: Callable[[], str]) -> None:
+    # The importers (and what they need: ftfy, markdown-it) load only for an import.
+    from .importers import LossyImport, ScheduleImportError
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LossyImport)
         try:
@@ -361,6 +358,8 @@ def markdown_command(page: IO[bytes], date: dt.datetime | None, timezone: str | 
     PAGE holds tables whose rows start with a time range, | 09:00 - 09:30 | ... |.
     """
 
+    from .importers import decode_page, import_markdown, parse_overlay
+
     def run() -> str:
         text = decode_page(page.read(), source=page.name)
         changes = None
@@ -385,6 +384,8 @@ def frab_command(schedule: IO[bytes], timezone: str | None, url: str | None, exi
 
     SCHEDULE is the c3voc schedule JSON or the schedule XML; the content tells which.
     """
+    from .importers import import_frab, published_ids
+
     published = None
     if existing is not None:
         try:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import math
 import re
 import unicodedata
@@ -267,6 +268,17 @@ def _attachments(slot: Slot) -> list[dict[str, str]]:
 #: in the JSON (the pad of its opening brace), schedule > day > room > event in the XML.
 _JSON_PAD = "\n" + " " * 14
 _XML_PAD = " " * 6
+_JSON_FIELD_PAD = _JSON_PAD + "  "
+_json_string = json.encoder.encode_basestring  # json's C function, as json.dumps writes a string
+
+
+def _json_or_null(text: str | None) -> str:
+    return "null" if text is None else _json_string(text)
+
+
+def _json_list(items: list[dict[str, str]]) -> str:
+    # A list field of an event: its text where it stands (an empty list is "[]").
+    return "".join(json_text(items, _JSON_FIELD_PAD)) if items else "[]"  # type: ignore[arg-type]  # all text
 
 
 def _texts(slot: Slot, start: dt.datetime, end: dt.datetime, number: int, name: str, base: str) -> tuple[bytes, bytes]:
@@ -276,27 +288,30 @@ def _texts(slot: Slot, start: dt.datetime, end: dt.datetime, number: int, name: 
     title = f"[CANCELLED] {source.title}" if source.status is Status.CANCELLED else source.title
     persons = [(speaker.name, _person_guid(speaker.name)) for speaker in source.speakers]
     room, attachments = slot.location or "", _attachments(slot)
-    document = {
-        "guid": guid,
-        "id": number,
-        "date": _iso(start),
-        "start": _clock(start),
-        "end": _iso(end),
-        "duration": _duration(slot, seconds=False),
-        "room": room,
-        "slug": slug,
-        "url": web_uri(url),
-        "title": title,
-        "subtitle": None,
-        "track": source.track,
-        "type": source.kind.value,
-        "language": source.language,
-        "abstract": source.abstract,
-        "description": None,
-        "persons": [{"name": person, "guid": person_guid} for person, person_guid in persons],
-        "links": [{"title": link.title, "url": web_uri(link.url)} for link in source.links],
-        "attachments": [{**attachment, "url": web_uri(attachment["url"])} for attachment in attachments],
-    }
+    # The object as json.dumps(indent=2) writes it where it stands: its scalars directly, its lists
+    # (often empty) by the general writer (tests hold the files to json.dumps).
+    fields = (
+        ("guid", _json_string(guid)),
+        ("id", str(number)),
+        ("date", _json_string(_iso(start))),
+        ("start", _json_string(_clock(start))),
+        ("end", _json_string(_iso(end))),
+        ("duration", _json_string(_duration(slot, seconds=False))),
+        ("room", _json_string(room)),
+        ("slug", _json_string(slug)),
+        ("url", _json_string(web_uri(url))),
+        ("title", _json_string(title)),
+        ("subtitle", "null"),
+        ("track", _json_or_null(source.track)),
+        ("type", _json_string(source.kind.value)),
+        ("language", _json_or_null(source.language)),
+        ("abstract", _json_or_null(source.abstract)),
+        ("description", "null"),
+        ("persons", _json_list([{"name": person, "guid": person_guid} for person, person_guid in persons])),
+        ("links", _json_list([{"title": link.title, "url": web_uri(link.url)} for link in source.links])),
+        ("attachments", _json_list([{**attachment, "url": web_uri(attachment["url"])} for attachment in attachments])),
+    )
+    json_object = "{" + ",".join([f'{_JSON_FIELD_PAD}"{key}": {text}' for key, text in fields]) + _JSON_PAD + "}"
     pad, inner = _XML_PAD + "  ", _XML_PAD + "    "  # event > here, and one level deeper
     lines: list[str | bytes] = [f'{_XML_PAD}<event guid="{guid}" id="{number}">']  # a UUID and a number: nothing to escape
     lines += leaves(pad, (
@@ -319,7 +334,7 @@ def _texts(slot: Slot, start: dt.datetime, end: dt.datetime, number: int, name: 
         for attachment in attachments
     ])
     lines += (leaf(pad, "url", url), f"{_XML_PAD}</event>")
-    return b"".join(joined(json_text(document, _JSON_PAD))), b"".join(joined(lines, "\n"))
+    return json_object.encode("utf-8"), "\n".join(lines).encode("utf-8")  # type: ignore[arg-type]  # all text
 
 
 def _json_document(schedule: _Schedule) -> dict[str, Any]:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-import segno
+from typing import TYPE_CHECKING
 
 from .errors import CalfeedError
+
+if TYPE_CHECKING:
+    import segno
 
 SVG_TYPE = "image/svg+xml"
 #: Modules of white around the code; decoders need four.
@@ -24,6 +27,8 @@ class QRCodeError(CalfeedError, ValueError):
 
 
 def _code(url: str) -> segno.QRCode:
+    import segno  # only a site with a public URL draws a code: a build without one does not load it
+
     try:
         return segno.make_qr(url, error="m", boost_error=False)
     except segno.DataOverflowError:
