@@ -92,29 +92,35 @@ class Digests:
     """The SHA-256 digest of each body part, kept from one build to the next.
 
     A part is looked up by its bytes (Python keeps a bytes object's hash, so a part met
-    again costs a dictionary lookup); a build keeps the digests of the parts it used
-    (:meth:`settle`), so the parts of edited events are let go.
+    again costs a dictionary lookup, in C); a build keeps the digests of the parts it
+    used (:meth:`settle`), so the parts of edited events are let go.
     """
 
     def __init__(self) -> None:
-        self._kept: dict[bytes, bytes] = {}
-        self._used: dict[bytes, bytes] = {}
+        self._digests: dict[bytes, bytes] = {}
+        self._used: set[bytes] = set()
 
     def joined(self, parts: Sequence[bytes]) -> bytes:
         """The digests of ``parts``, one after the other."""
-        used = self._used
-        found = list(map(used.get, parts))  # in C: most parts were met before
-        if None in found:
-            for index, digest in enumerate(found):
-                if digest is None:
-                    part = parts[index]
-                    digest = used[part] = self._kept.get(part) or hashlib.sha256(part).digest()
-                    found[index] = digest
-        return b"".join(found)  # type: ignore[arg-type]
+        digests = self._digests
+        self._used.update(parts)
+        found = list(map(digests.get, parts))
+        try:
+            index = found.index(None)
+            while True:  # the few parts not met before: the list is searched in C
+                part = parts[index]
+                found[index] = digests[part] = hashlib.sha256(part).digest()
+                index = found.index(None, index + 1)
+        except ValueError:
+            pass
+        return b"".join(found)  # type: ignore[arg-type]  # every None was replaced
 
     def settle(self) -> None:
         """Keep the digests of the parts used since the last call, forget the others."""
-        self._kept, self._used = self._used, {}
+        used, digests = self._used, self._digests
+        if len(digests) > len(used):
+            self._digests = {part: digests[part] for part in used}
+        self._used = set()
 
 
 @dataclass(frozen=True, slots=True)
