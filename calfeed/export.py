@@ -616,12 +616,13 @@ def _build(
         # The history (what attendees saw, for changes.atom) lives beside the state file.
         history = record(load_history(history_path(state_path)), contents.slots, moment)
         history_text = dump_history(history)
+        # parallel: a build is a one-shot process without threads (see calfeed.parallel)
         site = build_site(finish(contents, revised.revisions), changed=revised.state.changed, page=page,
-                          base_url=base_url, changes=history.changes)
+                          base_url=base_url, changes=history.changes, parallel=True)
         changed, cancelled, removed = revised.changed, revised.cancelled, revised.removed
         state_text = dump_state(revised.state)
     else:
-        site = build_site(finish(contents), page=page, base_url=base_url)
+        site = build_site(finish(contents), page=page, base_url=base_url, parallel=True)
         changed, cancelled, removed, state_text = [], [], [], None
     extra = {**(assets or {}), "_headers": static_headers(int(calendar.refresh_interval.total_seconds()))}
     count = len(site.compiled.slots)

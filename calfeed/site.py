@@ -6,6 +6,7 @@ The server answers from a :class:`Site` and the export writes the same
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
@@ -23,6 +24,7 @@ from .conference import XML_TYPE, conference_parts
 from .ics import EPOCH, CompiledCalendar, ContentCache, Revision, compile_calendar, compile_contents, finish
 from .load import KnownEvents, load_calendar
 from .model import Calendar, Kind, Slot
+from .parallel import Beside
 from .qr import SVG_TYPE, qr_svg
 from .shortlink import ShortLinks
 from .state import State, load_state, revise
@@ -252,12 +254,10 @@ def select_feeds(compiled: CompiledCalendar) -> tuple[Feed, ...]:
 
 
 def _app_resources(
-    compiled: CompiledCalendar, base_url: str | None, changed: dt.datetime, digests: Digests
+    base: str | None, changed: dt.datetime, digests: Digests, conference: tuple[list[bytes], list[bytes]]
 ) -> dict[str, Resource]:
     """What conference apps and a printed poster read: schedule.xml, schedule.json, subscribe.svg."""
-    base = base_url if base_url is None or base_url.endswith("/") else base_url + "/"
-    # Kept as their parts: each event's text is the one kept with its content.
-    xml, json = conference_parts(compiled, base_url=base)
+    xml, json = conference
     resources = {
         "schedule.xml": Resource.make(xml, XML_TYPE, changed, digests=digests),
         "schedule.json": Resource.make(json, JSON_TYPE, changed, digests=digests),
@@ -267,43 +267,13 @@ def _app_resources(
     return resources
 
 
-def build_site(
-    source: Calendar | CompiledCalendar,
-    *,
-    changed: dt.datetime | None = None,
-    page: Callable[[Site], Mapping[str, bytes]] | None = None,
-    removed: frozenset[str] = frozenset(),
-    base_url: str | None = None,
-    changes: tuple[Change, ...] = (),
-    digests: Digests | None = None,
-) -> Site:
-    """Lay out every resource a compiled calendar publishes.
-
-    Args:
-        source: The compiled calendar, with its revisions (``ics.finish``); a
-            calendar is compiled first, without revisions.
-        changed: When the schedule last changed (Last-Modified of the feeds); defaults to
-            the latest revision, then the calendar's ``updated``, then the epoch.
-        page: Renders ``index.html`` and the files it fetches (path -> bytes), when there is a page.
-        removed: Ids of events once published and since removed.
-        base_url: The public URL of the site, when known: ``subscribe.svg`` needs it,
-            and ``schedule.xml``/``schedule.json`` link each event's row on the page.
-        changes: The changes since first publication, newest first (``changes.atom``).
-        digests: The digests of the parts of an earlier build, for the ETags (a server's reload).
-
-    Returns:
-        The site.
-    """
-    compiled = source if isinstance(source, CompiledCalendar) else compile_calendar(source)
-    calendar, revisions = compiled.calendar, compiled.revisions
-    known = [revision.modified for revision in revisions.values() if revision.modified]
-    changed = changed or (max(known) if known else None) or calendar.updated or EPOCH
-    feeds = select_feeds(compiled)
-    digests = digests or Digests()
+def _calendar_resources(
+    compiled: CompiledCalendar, feeds: tuple[Feed, ...], changed: dt.datetime, digests: Digests
+) -> tuple[dict[str, Resource], Compactor]:
+    """The whole feed, every event's file, the smaller feeds and every feed's compact twin."""
+    revisions = compiled.revisions
     # Every feed and event file is kept as its parts: the compiled VEVENT bytes, shared.
-    resources: dict[str, Resource] = {
-        "calendar.ics": Resource.make(compiled.feed_parts(), ICS_TYPE, changed, digests=digests)
-    }
+    resources = {"calendar.ics": Resource.make(compiled.feed_parts(), ICS_TYPE, changed, digests=digests)}
     for slot in compiled.slots:
         modified = revisions.get(slot.id, Revision()).modified or changed
         resources[f"events/{slot.id}.ics"] = Resource.make(
@@ -319,13 +289,57 @@ def build_site(
     for feed in feeds:
         compact = compactor.feed(feed.event_ids, name=feed.title).parts
         resources[compact_path(feed.path)] = Resource.make(compact, ICS_TYPE, changed, digests=digests)
-    resources.update(_app_resources(compiled, base_url, changed, digests))
+    return resources, compactor
+
+
+def build_site(
+    source: Calendar | CompiledCalendar,
+    *,
+    changed: dt.datetime | None = None,
+    page: Callable[[Site], Mapping[str, bytes]] | None = None,
+    removed: frozenset[str] = frozenset(),
+    base_url: str | None = None,
+    changes: tuple[Change, ...] = (),
+    digests: Digests | None = None,
+    parallel: bool = False,
+) -> Site:
+    """Lay out every resource a compiled calendar publishes.
+
+    Args:
+        source: The compiled calendar, with its revisions (``ics.finish``); a
+            calendar is compiled first, without revisions.
+        changed: When the schedule last changed (Last-Modified of the feeds); defaults to
+            the latest revision, then the calendar's ``updated``, then the epoch.
+        page: Renders ``index.html`` and the files it fetches (path -> bytes), when there is a page.
+        removed: Ids of events once published and since removed.
+        base_url: The public URL of the site, when known: ``subscribe.svg`` needs it,
+            and ``schedule.xml``/``schedule.json`` link each event's row on the page.
+        changes: The changes since first publication, newest first (``changes.atom``).
+        digests: The digests of the parts of an earlier build, for the ETags (a server's reload).
+        parallel: Lay out schedule.xml and schedule.json in a forked child meanwhile
+            (``parallel.Beside``): for a one-shot process without threads, never a server.
+
+    Returns:
+        The site.
+    """
+    compiled = source if isinstance(source, CompiledCalendar) else compile_calendar(source)
+    calendar, revisions = compiled.calendar, compiled.revisions
+    known = [revision.modified for revision in revisions.values() if revision.modified]
+    changed = changed or (max(known) if known else None) or calendar.updated or EPOCH
+    feeds = select_feeds(compiled)
+    digests = digests or Digests()
+    base = base_url if base_url is None or base_url.endswith("/") else base_url + "/"
+    conference = Beside(conference_parts, compiled, base_url=base) if parallel else None
+    with conference or contextlib.nullcontext():
+        resources, compactor = _calendar_resources(compiled, feeds, changed, digests)
+        # Kept as their parts: each event's text is the one kept with its content.
+        apps = conference.result() if conference else conference_parts(compiled, base_url=base)
+    resources.update(_app_resources(base, changed, digests, apps))
     digests.settle()
     # Newest first; a build's changes in schedule order (removed events last), whatever order the history holds.
     position = {slot.uid: index for index, slot in enumerate(compiled.slots)}
     changes = tuple(sorted(changes, key=lambda change: (
         -change.at.timestamp(), position.get(change.uid, len(position)), change.uid, change.text)))
-    base = base_url if base_url is None or base_url.endswith("/") else base_url + "/"
     atom = to_atom(changes, calendar=calendar, base_url=base, updated=changed)
     resources["changes.atom"] = Resource.make(atom, ATOM_TYPE, changes[0].at if changes else changed)
     site = Site(compiled, resources, feeds, changed, removed, compactor, changes)
