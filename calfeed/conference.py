@@ -114,12 +114,18 @@ def _numeric_ids(uids: Iterable[str]) -> dict[str, int]:
     ids: dict[str, int] = {}
     used: set[int] = set()
     for uid in sorted(uids):
-        number = int.from_bytes(hashlib.sha256(uid.encode()).digest()[:4], "big") % _MAX_ID + 1
+        number = _uid_number(uid)
         while number in used:
             number = number % _MAX_ID + 1
         used.add(number)
         ids[uid] = number
     return ids
+
+
+@lru_cache(maxsize=65536)
+def _uid_number(uid: str) -> int:
+    # A server's reload asks again for every UID: one digest each while the process lives.
+    return int.from_bytes(hashlib.sha256(uid.encode()).digest()[:4], "big") % _MAX_ID + 1
 
 
 def web_uri(url: str) -> str:
@@ -220,7 +226,7 @@ def _schedule(compiled: CompiledCalendar, base_url: str | None) -> _Schedule:
     numbers = _numeric_ids(slot.uid for slot in compiled.slots)
     contents = compiled.contents
     # A stable sort: a session keeps its place before the talks that start with it.
-    slots = sorted(compiled.slots, key=lambda slot: slot.start.astimezone(dt.timezone.utc))
+    slots = sorted(compiled.slots, key=lambda slot: slot.start.timestamp())  # the instant, whatever the zone
     events = []
     for slot in slots:
         start, end, room = slot.start.astimezone(zone), slot.end.astimezone(zone), slot.location or ""
