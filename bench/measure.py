@@ -177,6 +177,8 @@ class Results:
     sizes_cf: dict[int, tuple[int, int, int]] = field(default_factory=dict)  # (feed, per-event files, resources)
     sizes_plain: dict[int, tuple[int, int]] = field(default_factory=dict)  # (feed, per-event files, extrapolated)
     command_cold: dict[int, Sample] = field(default_factory=dict)
+    #: The same command with CALFEED_JOBS=1 (no work beside it in a forked child).
+    command_one_core: dict[int, Sample] = field(default_factory=dict)
     rebuild: dict[str, Sample] = field(default_factory=dict)
     rebuild_count: int | None = None
     server: dict[str, Any] = field(default_factory=dict)  # server name -> request kind -> serving.Wrk

@@ -195,14 +195,16 @@ def icalgen_cold(dump: Path, repeats: int, out: Path) -> tuple[Sample, dict, Sam
 # -- the calfeed command -----------------------------------------------------------------------
 
 
-def command(events: Path, out: Path, *, big: bool, quiet: bool = True) -> tuple[float, str]:
-    """Run ``calfeed build`` as a user would; wall time of the whole process."""
+def command(events: Path, out: Path, *, big: bool, quiet: bool = True, jobs: int | None = None) -> tuple[float, str]:
+    """Run ``calfeed build`` as a user would; wall time of the whole process (``jobs``: ``CALFEED_JOBS``)."""
     if big:
         argv = [sys.executable, str(BENCH / "big_limit.py")]
     else:
         argv = [str(BIN / "calfeed")]
     argv += ["build", str(events), "--out", str(out)] + (["--quiet"] if quiet else [])
     env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
+    if jobs is not None:
+        env["CALFEED_JOBS"] = str(jobs)
     started = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=1800, check=False)
     seconds = time.perf_counter() - started

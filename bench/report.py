@@ -178,6 +178,13 @@ def render(r: Results, s: Settings) -> str:
                         "files written with fsync; no state file, empty output dir)",
                         {c: fmt_s(command_cold[c].median) + dagger[c] for c in command_cold},
                         gen_runs))
+        one_core = r.command_one_core
+        if one_core:
+            rows.append(Row("`calfeed build`", "… the same on one core (`CALFEED_JOBS=1`: schedule.xml/json not laid "
+                            "out in a forked child meanwhile)",
+                            {c: fmt_s(one_core[c].median) + dagger[c] for c in one_core}, gen_runs, "",
+                            "; ".join(f"{label(c)}: {one_core[c].median / command_cold[c].median:.0%} of the "
+                                      "two-core command" for c in one_core if c in command_cold)))
         rows.append(Row("`calfeed build`", "… its YAML load share (YAML load row / command)",
                         {c: f"{loads[c].median / command_cold[c].median:.0%}" for c in command_cold}))
 

@@ -158,10 +158,17 @@ def run(s: Settings) -> Results:
         for count in s.sizes:
             if "command" in skip and count != 10000:
                 continue
-            runs = []
+            runs, one_core = [], []
             number = s.repeats(count) if "command" not in skip else 1
-            log(f"{label(count)}: calfeed build command, cold ({number}x)")
+            log(f"{label(count)}: calfeed build command, cold ({number}x, and as many on one core)")
             for index in range(number):
+                if "command" not in skip:  # the same command with CALFEED_JOBS=1, taking turns with the other
+                    folder = s.work / f"command-{count}-one"
+                    shutil.rmtree(folder, ignore_errors=True)
+                    folder.mkdir()
+                    shutil.copyfile(paths[count], folder / "events.yaml")
+                    one_core.append(command(folder / "events.yaml", folder / "public", big=r.big[count], jobs=1)[0])
+                    shutil.rmtree(folder, ignore_errors=True)
                 folder = s.work / f"command-{count}-{index}"
                 shutil.rmtree(folder, ignore_errors=True)
                 folder.mkdir()
@@ -172,6 +179,8 @@ def run(s: Settings) -> Results:
                     shutil.rmtree(s.work / f"command-{count}-{index - 1}", ignore_errors=True)
                 command_dirs[count] = folder
             r.command_cold[count] = Sample(runs)
+            if one_core:
+                r.command_one_core[count] = Sample(one_core)
 
     # -- rebuild after one changed event (10k) --------------------------------------------------
     r.rebuild_count = 10000 if 10000 in s.sizes else None
