@@ -28,7 +28,7 @@ from .conference import JSON_TYPE, XML_TYPE
 from .errors import CalfeedError
 from .ics import compile_contents, finish
 from .load import load_calendar
-from .site import Site, build_site
+from .site import Site, build_site, collection_paused
 from .state import State, build_time, dump_state, load_state, revise
 
 #: Folders whose ``.ics`` files belong to calfeed: stale ones in them are removed.
@@ -575,7 +575,8 @@ def build(
     folders = [state_file.parent] if state_file is not None and state_file.parent.is_dir() else []
     if check:
         with _locked([*folders, *([out] if out.is_dir() else [])], shared=True):
-            return _build(events_path, out, state_file, page, assets, now, base_url, check=True)
+            with collection_paused():
+                return _build(events_path, out, state_file, page, assets, now, base_url, check=True)
     for _ in range(10):  # bounded: another build may remove the folder it created (below) while we wait
         created = not out.exists()
         try:
@@ -586,7 +587,8 @@ def build(
             with _locked([*folders, out]) as current:
                 if not current:
                     continue
-                return _build(events_path, out, state_file, page, assets, now, base_url, check=False)
+                with collection_paused():
+                    return _build(events_path, out, state_file, page, assets, now, base_url, check=False)
         except BaseException:
             if created:  # an invalid input leaves no trace, not even an empty folder
                 with contextlib.suppress(OSError):

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -370,6 +371,25 @@ class Memo:
             self.contents.clear()
 
 
+@contextlib.contextmanager
+def collection_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a schedule is read and built.
+
+    A build allocates millions of objects that live on (the model, the bytes) and makes
+    next to no reference cycles, yet each full pass of the collector walks the whole
+    growing heap: about 0.5-1 s of a 10k build in five passes, more than linearly more
+    at 50k. Reference counting frees everything else as before, and the collector runs
+    again once the build is done (if it ran before).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_site(
     events_path: str | Path,
     *,
@@ -397,6 +417,17 @@ def load_site(
         EventsFileError: The events file is invalid (every problem listed).
         StateFileError: The state file exists but cannot be read.
     """
+    with collection_paused():
+        return _load_site(events_path, state_path, page, cache, base_url)
+
+
+def _load_site(
+    events_path: str | Path,
+    state_path: str | Path | None,
+    page: Callable[[Site], Mapping[str, bytes]] | None,
+    cache: Memo | None,
+    base_url: str | None,
+) -> Site:
     calendar = load_calendar(events_path, known=None if cache is None else cache.events)
     state = load_state(state_path) if state_path is not None else State()
     contents = compile_contents(calendar, cache=None if cache is None else cache.contents)
@@ -424,6 +455,7 @@ __all__ = [
     "Resource",
     "Site",
     "build_site",
+    "collection_paused",
     "feed_slugs",
     "load_site",
     "resource_type",

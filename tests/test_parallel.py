@@ -74,3 +74,34 @@ def test_issue_16_build_with_two_jobs_writes_the_bytes_of_one(tmp_path, monkeypa
         outputs[count]["state"] = (folder / "events.state.yaml").read_bytes()
     assert outputs["1"] == outputs["2"]
     assert b"<schedule>" in outputs["2"]["schedule.xml"] and b'"version": "' in outputs["2"]["schedule.json"]
+
+
+def test_issue_16_the_collector_is_paused_during_a_build_and_restored_after(project, tmp_path):
+    import gc
+
+    from calfeed.errors import EventsFileError
+    from calfeed.site import collection_paused, load_site
+
+    seen = []
+    gc.callbacks.append(lambda phase, info: seen.append(phase))
+    try:
+        with collection_paused():
+            assert not gc.isenabled()
+            gc.collect()  # an explicit collection still runs; only the automatic ones pause
+        assert gc.isenabled()
+        load_site(project / "events.yaml")
+        assert gc.isenabled()
+        broken = tmp_path / "broken.yaml"
+        broken.write_text("name: x\ntimezone: Nowhere/Else\nevents: []\n", encoding="utf-8")
+        with pytest.raises(EventsFileError):
+            load_site(broken)
+        assert gc.isenabled()
+        gc.disable()  # a caller that turned it off keeps it off
+        try:
+            load_site(project / "events.yaml")
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+    finally:
+        gc.callbacks.pop()
+    assert "start" in seen
