@@ -10,12 +10,15 @@ that tells apart what compares equal but writes other bytes (``cache_key``).
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 import icalendar
-from icalendar import vCategory, vInt, vText, vUri
+from icalendar import vCategory, vDDDTypes, vInt, vText, vUri
 from icalendar.caselessdict import canonsort_keys
+from icalendar.timezone import tzp
+from icalendar.timezone.tzid import tzid_from_tzinfo
 
 
 class Text(vText):
@@ -123,26 +126,42 @@ def _value_type(name: str) -> type:
 def content_line(name: str, value: object, parameters: dict[str, str] | None = None) -> str:
     """One folded content line, written with icalendar's own value types (no component tree).
 
-    Text, lists of text, URIs and integers, the bulk of every event, are written here
-    directly, exactly as their icalendar type would write them (``Text``,
-    ``Categories``, ``vUri``, ``vInt``; parameters through icalendar's own writer): a
-    test holds the two equal for any schedule. Everything else goes through the
-    type, cached.
+    The text of :func:`line_bytes`, which says how.
     """
+    return line_bytes(name, value, parameters).decode("utf-8")
+
+
+def line_bytes(name: str, value: object, parameters: dict[str, str] | None = None) -> bytes:
+    """One folded content line as UTF-8, written with icalendar's own value types (no component tree).
+
+    Text, lists of text, URIs, integers and zoned times, the bulk of every event, are
+    written here directly, exactly as their icalendar type would write them (``Text``,
+    ``Categories``, ``vUri``, ``vInt``, ``vDDDTypes``; parameters through icalendar's
+    own writer): the tests hold the two equal for any schedule. Everything else goes
+    through the type, cached.
+    """
+    if name in _IN_UTC and isinstance(value, dt.datetime):
+        value = tzp.localize_utc(value)  # as icalendar's Component.add does
     kind, wanted = type(value), _value_type(name)
     if (wanted is vText and (kind is str or kind is Text)) or (wanted is vUri and kind is str):
         text = escape_text(value) if wanted is vText else value  # type: ignore[arg-type]
         if parameters:
             rendered = _parameters(tuple((key.upper(), str(item)) for key, item in parameters.items()))
-            return fold(f"{name};{rendered}:{text}" if rendered else f"{name}:{text}")
-        return fold(f"{name}:{text}")
+            line = f"{name};{rendered}:{text}" if rendered else f"{name}:{text}"
+        else:
+            line = f"{name}:{text}"
+        return fold_bytes(line.encode("utf-8"))
     if not parameters:
         if kind is dt.datetime:
+            found = _time_line(name, value, wanted)  # type: ignore[arg-type]
+            if found is not None:
+                return found
             return _cached_line((name, value, time_key(value), (), _NO_ITEMS))  # type: ignore[arg-type]
         if wanted is vCategory and (kind is list or kind is tuple) and value:
-            return fold(f"{name}:{','.join(escape_text(str(item)) for item in value)}")  # type: ignore[attr-defined]
+            text = ",".join([escape_text(str(item)) for item in value])  # type: ignore[attr-defined]
+            return fold_bytes(f"{name}:{text}".encode("utf-8"))
         if wanted is vInt and kind is int:
-            return f"{name}:{value}"
+            return f"{name}:{value}".encode("utf-8")
     if name in _UNIQUE:
         return _write_line(name, value, parameters)
     if isinstance(value, list):
@@ -153,6 +172,50 @@ def content_line(name: str, value: object, parameters: dict[str, str] | None = N
         return _cached_line(key)
     except TypeError:  # an unhashable value: write it without the cache
         return _write_line(name, value, parameters)
+
+
+#: Properties icalendar's ``Component.add`` moves to UTC first (RFC 5545 wants them in UTC).
+_IN_UTC = frozenset({"DTSTAMP", "CREATED", "LAST-MODIFIED"})
+_UTC = dt.timezone.utc
+
+
+def _time_line(name: str, value: dt.datetime, wanted: type) -> bytes | None:
+    """The line of a date-time in a zoneinfo zone or in UTC, as ``vDDDTypes`` writes it; None for any other.
+
+    What icalendar writes after the name depends on the zone alone (its TZID, or
+    ``Z`` for a zone it reads as UTC, Africa/Abidjan among them), so that is
+    worked out once per zone (``_zone_text``); the digits are those of
+    ``vDatetime.to_ical``. Other tzinfo types (pytz, dateutil, fixed offsets)
+    are named in other ways, some by the instant, so they take the cached road
+    through the type.
+    """
+    if wanted is not vDDDTypes:
+        return None
+    zone = value.tzinfo
+    if zone is _UTC:
+        middle = ":"
+        suffix = "Z"
+    elif type(zone) is zoneinfo.ZoneInfo:
+        found = _zone_text(zone)
+        if found is None:
+            return None
+        middle, suffix = found
+    else:
+        return None
+    line = (f"{name}{middle}{value.year:04}{value.month:02}{value.day:02}"
+            f"T{value.hour:02}{value.minute:02}{value.second:02}{suffix}")
+    return fold_bytes(line.encode("utf-8"))
+
+
+@lru_cache(maxsize=256)
+def _zone_text(zone: zoneinfo.ZoneInfo) -> tuple[str, str] | None:
+    """What goes between a time line's name and its digits, and after them, for ``zone``."""
+    tzid = tzid_from_tzinfo(zone)
+    if tzid is None:
+        return None
+    if tzid == "UTC":
+        return ":", "Z"
+    return f";{_parameters((('TZID', str(tzid)),))}:", ""
 
 
 def cache_key(value: object) -> object:
@@ -182,12 +245,12 @@ def time_key(value: dt.datetime | dt.time) -> tuple[object, ...]:
 
 
 @lru_cache(maxsize=8192)
-def _cached_line(key: tuple[str, object, object, tuple[tuple[str, str], ...], object]) -> str:
+def _cached_line(key: tuple[str, object, object, tuple[tuple[str, str], ...], object]) -> bytes:
     name, value, _, parameters, _ = key
     return _write_line(name, value, dict(parameters))
 
 
-def _write_line(name: str, value: object, parameters: dict[str, str] | None) -> str:
+def _write_line(name: str, value: object, parameters: dict[str, str] | None) -> bytes:
     if isinstance(value, tuple):
         value = list(value)
     if not hasattr(value, "to_ical"):
@@ -199,7 +262,7 @@ def _write_line(name: str, value: object, parameters: dict[str, str] | None) -> 
     text = text.decode("utf-8") if isinstance(text, bytes) else text
     items = tuple((key.upper(), str(item)) for key, item in params.items())
     rendered = _parameters(items) if items else ""
-    return fold(f"{name};{rendered}:{text}" if rendered else f"{name}:{text}")
+    return fold_bytes((f"{name};{rendered}:{text}" if rendered else f"{name}:{text}").encode("utf-8"))
 
 
 __all__ = [
@@ -210,6 +273,7 @@ __all__ = [
     "escape_text",
     "fold",
     "fold_bytes",
+    "line_bytes",
     "property_order",
     "time_key",
     "typed",

@@ -1,0 +1,95 @@
+"""The content-line writer against icalendar's own component path, byte for byte."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import zoneinfo
+
+import icalendar
+import pytz
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from calfeed import resolve
+from calfeed.ics import REVISION_PROPERTIES, Revision, build_event, compile_contents, finish
+from calfeed.lines import content_line, line_bytes, typed
+from strategies import TEXT, schedules
+
+#: Every zone this machine knows, each way a datetime can carry UTC, and tzinfo types
+#: other than zoneinfo (they take the road through icalendar's types).
+ZONES = [
+    *(zoneinfo.ZoneInfo(key) for key in sorted(zoneinfo.available_timezones())),
+    zoneinfo.ZoneInfo.no_cache("Europe/Berlin"),
+    dt.timezone.utc,
+    dt.timezone(dt.timedelta(0)),
+    dt.timezone(dt.timedelta(hours=5, minutes=30)),
+    dt.timezone(dt.timedelta(hours=-3), "Somewhere"),
+    pytz.utc,
+    pytz.timezone("America/Chicago"),
+    None,
+]
+#: Time properties (three of them icalendar moves to UTC first), and names of other types.
+TIME_NAMES = ("DTSTART", "DTEND", "DUE", "RECURRENCE-ID", "DTSTAMP", "LAST-MODIFIED", "CREATED", "COMPLETED",
+              "X-WHEN", "SUMMARY")
+
+
+def reference(name: str, value: object, parameters: dict[str, str] | None = None) -> str:
+    """The line icalendar writes for one property added as ``build_event`` adds it (no calfeed writer)."""
+    vevent = icalendar.Event()
+    if isinstance(value, str | list):
+        value = typed(name, value)
+    vevent.add(name, value, parameters=dict(parameters) if parameters else {})
+    body = vevent.to_ical().decode("utf-8")
+    return body.removeprefix("BEGIN:VEVENT\r\n").removesuffix("\r\nEND:VEVENT\r\n")
+
+
+@st.composite
+def moments(draw: st.DrawFn) -> dt.datetime:
+    zone = draw(st.sampled_from(ZONES))
+    naive = draw(st.datetimes(dt.datetime(1900, 1, 1), dt.datetime(2200, 12, 31)))
+    if isinstance(zone, pytz.BaseTzInfo):
+        return zone.localize(naive)  # type: ignore[no-any-return]
+    return naive.replace(tzinfo=zone, fold=draw(st.sampled_from((0, 1))))
+
+
+@settings(max_examples=500, deadline=None)
+@given(name=st.sampled_from(TIME_NAMES), value=moments())
+def test_issue_16_time_lines_equal_icalendars_own(name: str, value: dt.datetime) -> None:
+    expected = reference(name, value)
+    assert content_line(name, value) == expected
+    assert line_bytes(name, value) == expected.encode("utf-8")
+    assert content_line(name, value) == expected  # again, from whatever was kept
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.sampled_from(("SUMMARY", "DESCRIPTION", "LOCATION", "UID", "STATUS", "RELATED-TO", "URL", "ATTACH",
+                          "CONFERENCE", "CATEGORIES")),
+    value=TEXT | st.lists(TEXT, min_size=1, max_size=4),
+    parameters=st.none() | st.sampled_from(({"RELTYPE": "PARENT"}, {"FEATURE": "VIDEO", "LABEL": "Live; stream",
+                                                                      "VALUE": "URI"}, {"X-A": "b,c"})),
+)
+def test_issue_16_text_lines_equal_icalendars_own(name: str, value: str | list[str], parameters: dict[str, str] | None):
+    try:
+        expected = reference(name, value, parameters)
+    except (TypeError, ValueError):
+        return  # a value this property cannot take
+    assert line_bytes(name, value, parameters) == expected.encode("utf-8")
+
+
+@settings(max_examples=40, deadline=None)
+@given(calendar=schedules(), sequence=st.integers(0, 10**6), moved=st.booleans())
+def test_issue_16_compiled_events_equal_icalendars_and_fingerprint_its_lines(calendar, sequence, moved):
+    modified = dt.datetime(2024, 1, 1, 12, tzinfo=zoneinfo.ZoneInfo("Asia/Tokyo")) if moved else None
+    contents = compile_contents(calendar)
+    revisions = {slot.id: Revision(sequence, modified) for slot in contents.slots}
+    compiled = finish(contents, revisions)
+    for slot in resolve(calendar):
+        expected = build_event(slot, calendar, revision=revisions[slot.id]).to_ical()
+        assert compiled.events[slot.id] == expected
+        # The fingerprint is that of icalendar's lines without the revision's, as every state file has it.
+        revision = {name.encode() for name in REVISION_PROPERTIES}
+        lines = expected.split(b"\r\n")[1:-2]  # no BEGIN, END or the empty part after the last CRLF
+        content = [line for line in lines if line.split(b":")[0].split(b";")[0] not in revision]
+        assert contents.events[slot.id].fingerprint == hashlib.sha256(b"\r\n".join(content)).hexdigest()[:20]
