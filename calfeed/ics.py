@@ -17,7 +17,6 @@ from functools import cached_property, lru_cache
 
 import icalendar
 from icalendar import vDuration
-from icalendar.timezone.tzid import is_utc
 
 from .lines import (
     Text,
@@ -26,6 +25,7 @@ from .lines import (
     property_order,
     time_key,
     typed,
+    writes_utc,
 )
 from .model import Calendar, Event, Slot, Status, resolve
 from .timezones import build_timezone
@@ -234,14 +234,11 @@ def event_content(slot: Slot, calendar: Calendar, cache: ContentCache | None = N
 
 
 def _event_content(slot: Slot, calendar: Calendar) -> EventContent:
-    lines: dict[str, list[bytes]] = {}
+    blocks: dict[str, bytes] = {}
     for name, value, parameters in content_properties(slot, calendar):
-        found = lines.get(name)
-        if found is None:
-            lines[name] = [line_bytes(name, value, parameters)]
-        else:
-            found.append(line_bytes(name, value, parameters))
-    blocks = {name: found[0] if len(found) == 1 else b"\r\n".join(found) for name, found in lines.items()}
+        line = line_bytes(name, value, parameters)
+        found = blocks.get(name)
+        blocks[name] = line if found is None else found + b"\r\n" + line
     # The fingerprint is that of the lines in the order they are written, CRLF between them.
     digest = hashlib.sha256(b"\r\n".join([blocks[name] for name in property_order(tuple(blocks))]))
     return EventContent(blocks, digest.hexdigest()[:20])
@@ -508,7 +505,7 @@ def _zone_ranges(slots: Iterable[Slot]) -> dict[str, tuple[dt.datetime, dt.datet
     ranges: dict[str, tuple[dt.datetime, dt.datetime]] = {}
     for slot in slots:
         for moment in (slot.start, slot.end):
-            if is_utc(moment):
+            if writes_utc(moment):
                 continue
             tzid, utc = slot.tzid, _utc(moment)
             low, high = ranges.get(tzid, (utc, utc))

@@ -18,7 +18,7 @@ import icalendar
 from icalendar import vCategory, vDDDTypes, vInt, vText, vUri
 from icalendar.caselessdict import canonsort_keys
 from icalendar.timezone import tzp
-from icalendar.timezone.tzid import tzid_from_tzinfo
+from icalendar.timezone.tzid import is_utc, tzid_from_tzinfo
 
 
 class Text(vText):
@@ -33,13 +33,25 @@ class Text(vText):
     __slots__ = ()
 
     def to_ical(self) -> bytes:
-        return escape_text(str(self)).encode("utf-8")
+        return escape_bytes(str(self).encode("utf-8"))
 
 
 def escape_text(text: str) -> str:
     """A TEXT value as RFC 5545 writes it: backslash, ``;``, ``,`` and line breaks escaped."""
     text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+
+
+def escape_bytes(data: bytes) -> bytes:
+    """:func:`escape_text` of a text's UTF-8 bytes, which are the smaller to search.
+
+    Every character escaped is ASCII, and no byte of a longer UTF-8 character is, so
+    escaping the bytes gives the bytes of the escaped text.
+    """
+    data = data.replace(b"\\", b"\\\\").replace(b";", b"\\;").replace(b",", b"\\,")
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return data.replace(b"\n", b"\\n")
 
 
 class Categories(vCategory):
@@ -144,22 +156,26 @@ def line_bytes(name: str, value: object, parameters: dict[str, str] | None = Non
         value = tzp.localize_utc(value)  # as icalendar's Component.add does
     kind, wanted = type(value), _value_type(name)
     if (wanted is vText and (kind is str or kind is Text)) or (wanted is vUri and kind is str):
-        text = escape_text(value) if wanted is vText else value  # type: ignore[arg-type]
+        data = value.encode("utf-8")  # type: ignore[attr-defined]
+        if wanted is vText:
+            data = escape_bytes(data)
         if parameters:
             rendered = _parameters(tuple((key.upper(), str(item)) for key, item in parameters.items()))
-            line = f"{name};{rendered}:{text}" if rendered else f"{name}:{text}"
+            head = f"{name};{rendered}:" if rendered else f"{name}:"
         else:
-            line = f"{name}:{text}"
-        return fold_bytes(line.encode("utf-8"))
+            head = f"{name}:"
+        return fold_bytes(head.encode("utf-8") + data)
     if not parameters:
         if kind is dt.datetime:
-            found = _time_line(name, value, wanted)  # type: ignore[arg-type]
-            if found is not None:
-                return found
+            zone = value.tzinfo  # type: ignore[attr-defined]
+            if wanted is vDDDTypes and (zone is _UTC or type(zone) is zoneinfo.ZoneInfo):
+                found = _time_line(name, zone, value)
+                if found is not None:
+                    return found
             return _cached_line((name, value, time_key(value), (), _NO_ITEMS))  # type: ignore[arg-type]
         if wanted is vCategory and (kind is list or kind is tuple) and value:
-            text = ",".join([escape_text(str(item)) for item in value])  # type: ignore[attr-defined]
-            return fold_bytes(f"{name}:{text}".encode("utf-8"))
+            data = b",".join([escape_bytes(str(item).encode("utf-8")) for item in value])  # type: ignore[attr-defined]
+            return fold_bytes(f"{name}:".encode("utf-8") + data)
         if wanted is vInt and kind is int:
             return f"{name}:{value}".encode("utf-8")
     if name in _UNIQUE:
@@ -179,32 +195,40 @@ _IN_UTC = frozenset({"DTSTAMP", "CREATED", "LAST-MODIFIED"})
 _UTC = dt.timezone.utc
 
 
-def _time_line(name: str, value: dt.datetime, wanted: type) -> bytes | None:
-    """The line of a date-time in a zoneinfo zone or in UTC, as ``vDDDTypes`` writes it; None for any other.
+@lru_cache(maxsize=8192)
+def _time_line(name: str, zone: dt.tzinfo, value: dt.datetime) -> bytes | None:
+    """The line of a date-time in a zoneinfo zone or in UTC, as ``vDDDTypes`` writes it; None if not sure.
 
     What icalendar writes after the name depends on the zone alone (its TZID, or
     ``Z`` for a zone it reads as UTC, Africa/Abidjan among them), so that is
     worked out once per zone (``_zone_text``); the digits are those of
     ``vDatetime.to_ical``. Other tzinfo types (pytz, dateutil, fixed offsets)
     are named in other ways, some by the instant, so they take the cached road
-    through the type.
+    through the type. Cached by the zone object and the datetime: in one zone,
+    equal datetimes are equal wall times (the fold aside, which is not written).
     """
-    if wanted is not vDDDTypes:
-        return None
-    zone = value.tzinfo
     if zone is _UTC:
-        middle = ":"
-        suffix = "Z"
-    elif type(zone) is zoneinfo.ZoneInfo:
+        middle, suffix = ":", "Z"
+    else:
         found = _zone_text(zone)
         if found is None:
             return None
         middle, suffix = found
-    else:
-        return None
     line = (f"{name}{middle}{value.year:04}{value.month:02}{value.day:02}"
             f"T{value.hour:02}{value.minute:02}{value.second:02}{suffix}")
     return fold_bytes(line.encode("utf-8"))
+
+
+def writes_utc(value: dt.datetime) -> bool:
+    """Whether icalendar writes ``value`` as UTC (``Z``, no TZID): ``is_utc``, once per zoneinfo zone."""
+    zone = value.tzinfo
+    if zone is _UTC:
+        return True
+    if type(zone) is zoneinfo.ZoneInfo:
+        found = _zone_text(zone)
+        if found is not None:
+            return found[1] == "Z"
+    return is_utc(value)
 
 
 @lru_cache(maxsize=256)
@@ -270,6 +294,7 @@ __all__ = [
     "Text",
     "cache_key",
     "content_line",
+    "escape_bytes",
     "escape_text",
     "fold",
     "fold_bytes",
@@ -277,4 +302,5 @@ __all__ = [
     "property_order",
     "time_key",
     "typed",
+    "writes_utc",
 ]

@@ -8,12 +8,13 @@ import zoneinfo
 
 import icalendar
 import pytz
+from icalendar.timezone.tzid import is_utc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calfeed import resolve
 from calfeed.ics import REVISION_PROPERTIES, Revision, build_event, compile_contents, finish
-from calfeed.lines import content_line, line_bytes, typed
+from calfeed.lines import content_line, escape_bytes, escape_text, line_bytes, typed, writes_utc
 from strategies import TEXT, schedules
 
 #: Every zone this machine knows, each way a datetime can carry UTC, and tzinfo types
@@ -93,3 +94,16 @@ def test_issue_16_compiled_events_equal_icalendars_and_fingerprint_its_lines(cal
         lines = expected.split(b"\r\n")[1:-2]  # no BEGIN, END or the empty part after the last CRLF
         content = [line for line in lines if line.split(b":")[0].split(b";")[0] not in revision]
         assert contents.events[slot.id].fingerprint == hashlib.sha256(b"\r\n".join(content)).hexdigest()[:20]
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT | st.text(st.sampled_from(("\\", ";", ",", "\r", "\n", "é", "😀", "x")), max_size=60))
+def test_issue_16_escaping_bytes_equals_escaping_text(text: str) -> None:
+    assert escape_bytes(text.encode("utf-8")) == escape_text(text).encode("utf-8")
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=moments())
+def test_issue_16_writes_utc_is_icalendars_is_utc(value: dt.datetime) -> None:
+    assert writes_utc(value) is is_utc(value)
+    assert writes_utc(value) is reference("DTSTART", value).endswith("Z")
