@@ -58,9 +58,16 @@ def _unambiguous(value: dt.datetime) -> dt.datetime:
     RFC 5545 says a repeated local time means the first occurrence, but ical.js
     and libical take the second; a UTC time means the same to every client.
     """
-    if value.utcoffset() != value.replace(fold=1 - value.fold).utcoffset():
+    if _ambiguous(value.tzinfo, value, value.fold):
         return value.astimezone(dt.timezone.utc)
     return value
+
+
+@lru_cache(maxsize=8192)
+def _ambiguous(zone: dt.tzinfo | None, value: dt.datetime, fold: int) -> bool:
+    # Kept by zone object, datetime and fold: in one zone, equal datetimes are equal wall
+    # times, and the fold tells apart the two instants of a wall time (or of a skipped one).
+    return value.utcoffset() != value.replace(fold=1 - fold).utcoffset()
 
 
 def heading(slot: Slot) -> list[str]:

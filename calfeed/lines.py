@@ -156,15 +156,9 @@ def line_bytes(name: str, value: object, parameters: dict[str, str] | None = Non
         value = tzp.localize_utc(value)  # as icalendar's Component.add does
     kind, wanted = type(value), _value_type(name)
     if (wanted is vText and (kind is str or kind is Text)) or (wanted is vUri and kind is str):
-        data = value.encode("utf-8")  # type: ignore[attr-defined]
-        if wanted is vText:
-            data = escape_bytes(data)
-        if parameters:
-            rendered = _parameters(tuple((key.upper(), str(item)) for key, item in parameters.items()))
-            head = f"{name};{rendered}:" if rendered else f"{name}:"
-        else:
-            head = f"{name}:"
-        return fold_bytes(head.encode("utf-8") + data)
+        if kind is str and not parameters and name not in _UNIQUE:
+            return _text_line(name, value, wanted is vText)
+        return _write_text(name, value, wanted is vText, parameters)  # type: ignore[arg-type]
     if not parameters:
         if kind is dt.datetime:
             zone = value.tzinfo  # type: ignore[attr-defined]
@@ -174,8 +168,10 @@ def line_bytes(name: str, value: object, parameters: dict[str, str] | None = Non
                     return found
             return _cached_line((name, value, time_key(value), (), _NO_ITEMS))  # type: ignore[arg-type]
         if wanted is vCategory and (kind is list or kind is tuple) and value:
-            data = b",".join([escape_bytes(str(item).encode("utf-8")) for item in value])  # type: ignore[attr-defined]
-            return fold_bytes(f"{name}:".encode("utf-8") + data)
+            values: tuple[object, ...] = tuple(value)  # type: ignore[arg-type]
+            if all(type(item) is str for item in values):
+                return _categories_line(name, values)
+            return _write_categories(name, values)
         if wanted is vInt and kind is int:
             return f"{name}:{value}".encode("utf-8")
     if name in _UNIQUE:
@@ -188,6 +184,33 @@ def line_bytes(name: str, value: object, parameters: dict[str, str] | None = Non
         return _cached_line(key)
     except TypeError:  # an unhashable value: write it without the cache
         return _write_line(name, value, parameters)
+
+
+def _write_text(name: str, text: str, escape: bool, parameters: dict[str, str] | None = None) -> bytes:
+    data = text.encode("utf-8")
+    if escape:
+        data = escape_bytes(data)
+    if parameters:
+        rendered = _parameters(tuple((key.upper(), str(item)) for key, item in parameters.items()))
+        head = f"{name};{rendered}:" if rendered else f"{name}:"
+    else:
+        head = f"{name}:"
+    return fold_bytes(head.encode("utf-8") + data)
+
+
+#: Text lines whose values repeat from event to event (rooms, URLs, STATUS), kept by
+#: name and value: a str writes the same bytes as any str equal to it.
+_text_line = lru_cache(maxsize=4096)(_write_text)
+
+
+def _write_categories(name: str, values: tuple[object, ...]) -> bytes:
+    data = b",".join([escape_bytes(str(item).encode("utf-8")) for item in values])
+    return fold_bytes(f"{name}:".encode("utf-8") + data)
+
+
+#: CATEGORIES of str values (kinds and tracks repeat): other values that compare equal
+#: (``1 == True``) write other text, so they are written each time.
+_categories_line = lru_cache(maxsize=1024)(_write_categories)
 
 
 #: Properties icalendar's ``Component.add`` moves to UTC first (RFC 5545 wants them in UTC).

@@ -7,14 +7,15 @@ import hashlib
 import zoneinfo
 
 import icalendar
+import pytest
 import pytz
 from icalendar.timezone.tzid import is_utc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calfeed import resolve
+from calfeed import ics, lines, resolve
 from calfeed.ics import REVISION_PROPERTIES, Revision, build_event, compile_contents, finish
-from calfeed.lines import content_line, escape_bytes, escape_text, line_bytes, typed, writes_utc
+from calfeed.lines import Text, content_line, escape_bytes, escape_text, line_bytes, typed, writes_utc
 from strategies import TEXT, schedules
 
 #: Every zone this machine knows, each way a datetime can carry UTC, and tzinfo types
@@ -36,9 +37,13 @@ TIME_NAMES = ("DTSTART", "DTEND", "DUE", "RECURRENCE-ID", "DTSTAMP", "LAST-MODIF
 
 
 def reference(name: str, value: object, parameters: dict[str, str] | None = None) -> str:
-    """The line icalendar writes for one property added as ``build_event`` adds it (no calfeed writer)."""
+    """The line icalendar writes for one property added as ``build_event`` adds it (no calfeed writer).
+
+    Plain text and lists get their value type as ``build_event`` gives it (TEXT as
+    calfeed's ``Text``); a value that is already a value type is kept, as icalendar keeps it.
+    """
     vevent = icalendar.Event()
-    if isinstance(value, str | list):
+    if type(value) in (str, list):
         value = typed(name, value)
     vevent.add(name, value, parameters=dict(parameters) if parameters else {})
     body = vevent.to_ical().decode("utf-8")
@@ -107,3 +112,39 @@ def test_issue_16_escaping_bytes_equals_escaping_text(text: str) -> None:
 def test_issue_16_writes_utc_is_icalendars_is_utc(value: dt.datetime) -> None:
     assert writes_utc(value) is is_utc(value)
     assert writes_utc(value) is reference("DTSTART", value).endswith("Z")
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ("URL", ["https://example.org/a,b", Text("https://example.org/a,b")]),  # a URI as is, TEXT escaped
+        ("LOCATION", ["Room 1", Text("Room 1")]),
+        ("CATEGORIES", [[1], [True], [1.0], ["1"], ("1",)]),
+    ],
+)
+def test_issue_16_kept_lines_never_mix_values_that_compare_equal(name: str, values: list[object]) -> None:
+    expected = [reference(name, value if not isinstance(value, tuple) else list(value)) for value in values]
+    for order in (range(len(values)), reversed(range(len(values)))):  # whichever value is kept first
+        clear_caches()
+        for index in order:
+            assert line_bytes(name, values[index]) == expected[index].encode("utf-8")
+
+
+def test_issue_16_kept_ambiguity_tells_the_two_instants_of_a_wall_time_apart() -> None:
+    # 01:30 happens twice in Chicago on 2024-11-03, and 02:30 not at all on 2024-03-10.
+    chicago = zoneinfo.ZoneInfo("America/Chicago")
+    values = [dt.datetime(2024, day[0], day[1], hour, 30, tzinfo=chicago, fold=fold)
+              for day, hour in (((11, 3), 1), ((3, 10), 2), ((7, 1), 1)) for fold in (0, 1)]
+    for order in (values, values[::-1]):
+        clear_caches()
+        for value in order:
+            written = ics._unambiguous(value)
+            assert written.timestamp() == value.timestamp()  # the same instant, whichever was kept first
+            assert (written.tzinfo is dt.timezone.utc) is (value.month != 7)  # UTC exactly where the wall time misleads
+
+
+def clear_caches() -> None:
+    for module in (ics, lines):
+        for value in vars(module).values():
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
