@@ -509,14 +509,20 @@ def feed_header(calendar: Calendar, *, name: str | None = None) -> bytes:
 
 def _zone_ranges(slots: Iterable[Slot]) -> dict[str, tuple[dt.datetime, dt.datetime]]:
     """The first and last instant written with each TZID (UTC is written as ``Z`` and needs none)."""
-    ranges: dict[str, tuple[dt.datetime, dt.datetime]] = {}
+    # Events share few start and end times: each is moved to UTC once. The fold goes
+    # into the key, as two instants of one wall time compare equal in their zone.
+    moments: dict[str, set[tuple[dt.datetime, int]]] = {}
     for slot in slots:
-        for moment in (slot.start, slot.end):
-            if writes_utc(moment):
-                continue
-            tzid, utc = slot.tzid, _utc(moment)
-            low, high = ranges.get(tzid, (utc, utc))
-            ranges[tzid] = (min(low, utc), max(high, utc))
+        found = moments.get(slot.tzid)
+        if found is None:
+            found = moments[slot.tzid] = set()
+        found.add((slot.start, slot.start.fold))
+        found.add((slot.end, slot.end.fold))
+    ranges: dict[str, tuple[dt.datetime, dt.datetime]] = {}
+    for tzid, distinct in moments.items():
+        instants = [_utc(moment) for moment, _ in distinct if not writes_utc(moment)]
+        if instants:
+            ranges[tzid] = (min(instants), max(instants))
     return ranges
 
 

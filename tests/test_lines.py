@@ -10,11 +10,12 @@ import icalendar
 import pytest
 import pytz
 from icalendar.timezone.tzid import is_utc
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from calfeed import ics, lines, resolve
+from calfeed import Calendar, ics, lines, resolve
 from calfeed.ics import REVISION_PROPERTIES, Revision, build_event, compile_contents, finish
+from calfeed.model import Slot
 from calfeed.lines import Text, content_line, escape_bytes, escape_text, line_bytes, typed, writes_utc
 from strategies import TEXT, schedules
 
@@ -148,3 +149,39 @@ def clear_caches() -> None:
         for value in vars(module).values():
             if callable(getattr(value, "cache_clear", None)):
                 value.cache_clear()
+
+
+#: Zones with a wall time that happens twice and one that never happens, and one without either.
+RANGE_ZONES = [zoneinfo.ZoneInfo(key) for key in ("America/Chicago", "Europe/Berlin", "Australia/Lord_Howe", "UTC",
+                                                 "Asia/Kolkata")]
+
+
+@st.composite
+def zoned(draw: st.DrawFn) -> dt.datetime:
+    zone = draw(st.sampled_from(RANGE_ZONES))
+    # near the nights the clocks change, often enough to meet both folds of a wall time
+    day = draw(st.sampled_from((dt.datetime(2024, 11, 3), dt.datetime(2024, 10, 27), dt.datetime(2024, 4, 7),
+                                dt.datetime(2024, 3, 31), dt.datetime(2024, 3, 10))))
+    moment = day + dt.timedelta(minutes=draw(st.integers(0, 6 * 60)))
+    return moment.replace(tzinfo=zone, fold=draw(st.sampled_from((0, 1))))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(zoned(), st.integers(0, 3 * 60)), min_size=1, max_size=12))
+# 01:30 twice in Chicago, the second time first: both instants of one wall time count
+@example([(dt.datetime(2024, 11, 3, 1, 30, tzinfo=RANGE_ZONES[0], fold=1), 0),
+          (dt.datetime(2024, 11, 3, 1, 30, tzinfo=RANGE_ZONES[0]), 0)])
+def test_issue_16_zone_ranges_are_the_first_and_last_instant_of_each_zone(times):
+    (event,) = resolve(Calendar(name="R", domain="r.example.org", timezone="UTC", date="2024-01-01",
+                                events=[{"id": "a", "title": "A", "start": "09:00", "end": "10:00"}]))
+    slots = [Slot(event.event, None, "a@r.example.org", start, start + dt.timedelta(minutes=length), None, None)
+             for start, length in times]
+    expected: dict[str, list[float]] = {}
+    for slot in slots:
+        for moment in (slot.start, slot.end):
+            if moment.tzinfo.key != "UTC":
+                expected.setdefault(moment.tzinfo.key, []).append(moment.timestamp())
+    ranges = ics._zone_ranges(slots)
+    assert {tzid: (low.timestamp(), high.timestamp()) for tzid, (low, high) in ranges.items()} == {
+        tzid: (min(stamps), max(stamps)) for tzid, stamps in expected.items()}
+    assert all(low.tzinfo is dt.timezone.utc and high.tzinfo is dt.timezone.utc for low, high in ranges.values())
