@@ -369,10 +369,12 @@ def finish(contents: Contents, revisions: Mapping[str, Revision] | None = None) 
     revisions = dict(revisions or {})
     calendar = contents.calendar
     events: dict[str, bytes] = {}
+    by_id: dict[str, Slot] = {}
     # Most events share a few revisions (one SEQUENCE, a few build times): their lines are written once.
     revised: dict[tuple[object, ...], dict[str, bytes]] = {}
     for slot in contents.slots:
-        content, revision = contents.events[slot.id], revisions.get(slot.id, _NO_REVISION)
+        event_id = slot.id
+        content, revision = contents.events[event_id], revisions.get(event_id, _NO_REVISION)
         # The revision lines come from the revision and the calendar's `updated`: with the
         # content (one object per set of inputs) they make the bytes, kept for a reload.
         key = ("vevent", revision, calendar.updated)
@@ -380,14 +382,14 @@ def finish(contents: Contents, revisions: Mapping[str, Revision] | None = None) 
         if not isinstance(body, bytes):
             # The written lines depend on SEQUENCE and the instant of the change alone
             # (moved to UTC); the type keeps an int apart from an equal bool.
-            written = (type(revision.sequence), *key)
+            written = (type(revision.sequence), revision.sequence, revision.modified, calendar.updated)
             blocks = revised.get(written)
             if blocks is None:
                 blocks = revised[written] = _revision_blocks(calendar, revision)
             body = content.derived[key] = _serialize_blocks(content.blocks | blocks)
-        events[slot.id] = body
-    return CompiledCalendar(calendar, contents.slots, events, contents.timezones,
-                            {slot.id: slot for slot in contents.slots}, revisions, contents.events)
+        events[event_id] = body
+        by_id[event_id] = slot
+    return CompiledCalendar(calendar, contents.slots, events, contents.timezones, by_id, revisions, contents.events)
 
 
 _NO_REVISION = Revision()
