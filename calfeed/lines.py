@@ -1,10 +1,12 @@
 """One iCalendar content line from a property's name and value: typed, escaped and folded.
 
 Values are written with icalendar's own value types, and the bulk of every event
-(text, lists of text, URIs, integers, times) is written directly, exactly as those
-types write it: the tests hold ``content_line`` equal to icalendar's component path
-for any schedule. Lines whose values repeat (times, parameters) are cached by a key
-that tells apart what compares equal but writes other bytes (``cache_key``).
+(text, lists of text, URIs, integers, times) is written directly as UTF-8
+(``line_bytes``), exactly as those types write it: the tests hold each path equal to
+icalendar's component path, and whole events to it for any schedule. Lines whose
+values repeat (times, rooms, URLs, categories, parameters) are kept by a key that
+tells apart what compares equal but writes other bytes (``cache_key``; for times, the
+zone object and the fold; for text, the exact type ``str``).
 """
 
 from __future__ import annotations
