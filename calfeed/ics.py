@@ -247,7 +247,7 @@ def _event_content(slot: Slot, calendar: Calendar) -> EventContent:
         found = blocks.get(name)
         blocks[name] = line if found is None else found + b"\r\n" + line
     # The fingerprint is that of the lines in the order they are written, CRLF between them.
-    digest = hashlib.sha256(b"\r\n".join([blocks[name] for name in property_order(tuple(blocks))]))
+    digest = hashlib.sha256(b"\r\n".join(map(blocks.__getitem__, property_order(tuple(blocks)))))
     return EventContent(blocks, digest.hexdigest()[:20])
 
 
@@ -266,7 +266,7 @@ def serialize_event(lines: dict[str, list[str]]) -> bytes:
 
 def _serialize_blocks(blocks: dict[str, bytes]) -> bytes:
     """``serialize_event`` of lines already joined per property and encoded (``EventContent.blocks``)."""
-    return b"\r\n".join([b"BEGIN:VEVENT", *(blocks[name] for name in property_order(tuple(blocks))), b"END:VEVENT\r\n"])
+    return b"\r\n".join([b"BEGIN:VEVENT", *map(blocks.__getitem__, property_order(tuple(blocks))), b"END:VEVENT\r\n"])
 
 
 def _text_value(text: str) -> dict[str, str]:
