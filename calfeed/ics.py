@@ -27,7 +27,7 @@ from .lines import (
     typed,
     writes_utc,
 )
-from .model import Calendar, Event, Slot, Status, resolve
+from .model import Calendar, Event, Kind, Slot, Status, resolve
 from .timezones import build_timezone
 
 PRODID = "-//calfeed//calfeed//EN"
@@ -109,11 +109,17 @@ def describe(slot: Slot) -> str:
 
 def _categories(event: Event) -> list[str]:
     """CATEGORIES: the kind, the schedule's own label and the track, each value once (case aside)."""
+    return list(_distinct_categories(event.kind, event.label, event.track))
+
+
+@lru_cache(maxsize=1024)
+def _distinct_categories(kind: Kind, label: str | None, track: str | None) -> tuple[str, ...]:
+    # Events share few kinds, labels and tracks.
     values: dict[str, str] = {}
-    for value in (event.kind.label, event.label, event.track):
+    for value in (kind.label, label, track):
         if value:
             values.setdefault(value.casefold(), value)
-    return list(values.values())
+    return tuple(values.values())
 
 
 #: (name, value, parameters): one property; text and lists become icalendar's value
