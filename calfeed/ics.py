@@ -17,16 +17,17 @@ from functools import cached_property, lru_cache
 
 import icalendar
 from icalendar import vDuration
-from icalendar.timezone.tzid import is_utc
 
 from .lines import (
     Text,
     content_line,
+    line_bytes,
     property_order,
     time_key,
     typed,
+    writes_utc,
 )
-from .model import Calendar, Event, Slot, Status, resolve
+from .model import Calendar, Event, Kind, Slot, Status, resolve
 from .timezones import build_timezone
 
 PRODID = "-//calfeed//calfeed//EN"
@@ -57,9 +58,16 @@ def _unambiguous(value: dt.datetime) -> dt.datetime:
     RFC 5545 says a repeated local time means the first occurrence, but ical.js
     and libical take the second; a UTC time means the same to every client.
     """
-    if value.replace(fold=0).utcoffset() != value.replace(fold=1).utcoffset():
+    if _ambiguous(value.tzinfo, value, value.fold):
         return value.astimezone(dt.timezone.utc)
     return value
+
+
+@lru_cache(maxsize=8192)
+def _ambiguous(zone: dt.tzinfo | None, value: dt.datetime, fold: int) -> bool:
+    # Kept by zone object, datetime and fold: in one zone, equal datetimes are equal wall
+    # times, and the fold tells apart the two instants of a wall time (or of a skipped one).
+    return value.utcoffset() != value.replace(fold=1 - fold).utcoffset()
 
 
 def heading(slot: Slot) -> list[str]:
@@ -101,11 +109,17 @@ def describe(slot: Slot) -> str:
 
 def _categories(event: Event) -> list[str]:
     """CATEGORIES: the kind, the schedule's own label and the track, each value once (case aside)."""
+    return list(_distinct_categories(event.kind, event.label, event.track))
+
+
+@lru_cache(maxsize=1024)
+def _distinct_categories(kind: Kind, label: str | None, track: str | None) -> tuple[str, ...]:
+    # Events share few kinds, labels and tracks.
     values: dict[str, str] = {}
-    for value in (event.kind.label, event.label, event.track):
+    for value in (kind.label, label, track):
         if value:
             values.setdefault(value.casefold(), value)
-    return list(values.values())
+    return tuple(values.values())
 
 
 #: (name, value, parameters): one property; text and lists become icalendar's value
@@ -117,19 +131,26 @@ REVISION_PROPERTIES = frozenset({"DTSTAMP", "LAST-MODIFIED", "SEQUENCE"})
 
 def event_properties(slot: Slot, calendar: Calendar, revision: Revision = Revision()) -> list[_Property]:
     """What goes into the VEVENT of one event: the single source for both serializers."""
-    event = slot.event
+    return revision_properties(calendar, revision) + content_properties(slot, calendar)
+
+
+def revision_properties(calendar: Calendar, revision: Revision = Revision()) -> list[_Property]:
+    """The properties of ``REVISION_PROPERTIES``: SEQUENCE, and when the event last changed."""
     changed = revision.modified or calendar.updated
-    title = f"[CANCELLED] {event.title}" if event.status is Status.CANCELLED else event.title
     # DTSTAMP is the time this event last changed, never the time of the build:
     # clients compare it to notice updates, and a moving value churns every ETag.
+    if not changed:
+        return [("DTSTAMP", EPOCH, None), ("SEQUENCE", revision.sequence, None)]
+    moment = _utc(changed)
+    return [("DTSTAMP", moment, None), ("LAST-MODIFIED", moment, None), ("SEQUENCE", revision.sequence, None)]
+
+
+def content_properties(slot: Slot, calendar: Calendar) -> list[_Property]:
+    """The properties of one event but its revision's: what its fingerprint is taken from."""
+    event = slot.event
+    title = f"[CANCELLED] {event.title}" if event.status is Status.CANCELLED else event.title
     properties: list[_Property] = [
         ("UID", slot.uid, None),
-        ("DTSTAMP", _utc(changed) if changed else EPOCH, None),
-    ]
-    if changed:
-        properties.append(("LAST-MODIFIED", _utc(changed), None))
-    properties += [
-        ("SEQUENCE", revision.sequence, None),
         ("DTSTART", _unambiguous(slot.start), None),
         ("DTEND", _unambiguous(slot.end), None),
         ("SUMMARY", title, None),
@@ -142,11 +163,16 @@ def event_properties(slot: Slot, calendar: Calendar, revision: Revision = Revisi
     properties.append(("CATEGORIES", _categories(event), None))
     properties.append(("STATUS", event.status.value.upper(), None))
     if slot.stream_url:
-        properties.append(("CONFERENCE", slot.stream_url, {"FEATURE": "VIDEO", "LABEL": "Livestream", "VALUE": "URI"}))
+        properties.append(("CONFERENCE", slot.stream_url, _CONFERENCE))
     properties += [("ATTACH", url, None) for url in event.slides]
     if slot.session is not None:
-        properties.append(("RELATED-TO", f"{slot.session.id}@{calendar.uid_domain}", {"RELTYPE": "PARENT"}))
+        properties.append(("RELATED-TO", f"{slot.session.id}@{calendar.uid_domain}", _PARENT))
     return properties
+
+
+#: The parameters of the livestream's CONFERENCE and of a talk's RELATED-TO (never changed by the writers).
+_CONFERENCE = {"FEATURE": "VIDEO", "LABEL": "Livestream", "VALUE": "URI"}
+_PARENT = {"RELTYPE": "PARENT"}
 
 
 def build_event(
@@ -208,28 +234,31 @@ ContentCache = dict[tuple[object, ...], EventContent]
 
 def event_content(slot: Slot, calendar: Calendar, cache: ContentCache | None = None) -> EventContent:
     """The content of one event, serialized once and reused while it does not change."""
-    # Every input of event_properties but the revision; cache_key, since two zones'
-    # equal datetimes (America/Chicago, US/Central) write other TZIDs.
+    if cache is None:
+        return _event_content(slot, calendar)
+    # Every input of content_properties; time_key, since two zones' equal datetimes
+    # (America/Chicago, US/Central) write other TZIDs.
     key = (slot.event, slot.session and (slot.session.id, slot.session.title), slot.uid, time_key(slot.start),
            time_key(slot.end), slot.location, slot.stream_url, calendar.url)
-    content = cache.get(key) if cache is not None else None
+    content = cache.get(key)
     if content is None:
-        lines = {name: found for name, found in event_lines(slot, calendar).items() if name not in REVISION_PROPERTIES}
-        digest = hashlib.sha256("\r\n".join(line for name in property_order(tuple(lines)) for line in lines[name]).encode())
-        blocks = {name: "\r\n".join(found).encode("utf-8") for name, found in lines.items()}
-        content = EventContent(blocks, digest.hexdigest()[:20])
-        if cache is not None:
-            cache[key] = content
+        content = cache[key] = _event_content(slot, calendar)
     return content
 
 
-def _revision_lines(calendar: Calendar, revision: Revision) -> dict[str, list[str]]:
-    changed = revision.modified or calendar.updated
-    lines = {"DTSTAMP": [content_line("DTSTAMP", _utc(changed) if changed else EPOCH)],
-             "SEQUENCE": [content_line("SEQUENCE", revision.sequence)]}
-    if changed:
-        lines["LAST-MODIFIED"] = [content_line("LAST-MODIFIED", _utc(changed))]
-    return lines
+def _event_content(slot: Slot, calendar: Calendar) -> EventContent:
+    blocks: dict[str, bytes] = {}
+    for name, value, parameters in content_properties(slot, calendar):
+        line = line_bytes(name, value, parameters)
+        found = blocks.get(name)
+        blocks[name] = line if found is None else found + b"\r\n" + line
+    # The fingerprint is that of the lines in the order they are written, CRLF between them.
+    digest = hashlib.sha256(b"\r\n".join(map(blocks.__getitem__, property_order(tuple(blocks)))))
+    return EventContent(blocks, digest.hexdigest()[:20])
+
+
+def _revision_blocks(calendar: Calendar, revision: Revision) -> dict[str, bytes]:
+    return {name: line_bytes(name, value) for name, value, _ in revision_properties(calendar, revision)}
 
 
 def serialize_event(lines: dict[str, list[str]]) -> bytes:
@@ -243,7 +272,7 @@ def serialize_event(lines: dict[str, list[str]]) -> bytes:
 
 def _serialize_blocks(blocks: dict[str, bytes]) -> bytes:
     """``serialize_event`` of lines already joined per property and encoded (``EventContent.blocks``)."""
-    return b"\r\n".join([b"BEGIN:VEVENT", *(blocks[name] for name in property_order(tuple(blocks))), b"END:VEVENT\r\n"])
+    return b"\r\n".join([b"BEGIN:VEVENT", *map(blocks.__getitem__, property_order(tuple(blocks))), b"END:VEVENT\r\n"])
 
 
 def _text_value(text: str) -> dict[str, str]:
@@ -346,18 +375,30 @@ def finish(contents: Contents, revisions: Mapping[str, Revision] | None = None) 
     revisions = dict(revisions or {})
     calendar = contents.calendar
     events: dict[str, bytes] = {}
+    by_id: dict[str, Slot] = {}
+    # Most events share a few revisions (one SEQUENCE, a few build times): their lines are written once.
+    revised: dict[tuple[object, ...], dict[str, bytes]] = {}
     for slot in contents.slots:
-        content, revision = contents.events[slot.id], revisions.get(slot.id, Revision())
+        event_id = slot.id
+        content, revision = contents.events[event_id], revisions.get(event_id, _NO_REVISION)
         # The revision lines come from the revision and the calendar's `updated`: with the
         # content (one object per set of inputs) they make the bytes, kept for a reload.
         key = ("vevent", revision, calendar.updated)
         body = content.derived.get(key)
         if not isinstance(body, bytes):
-            revised = {name: "\r\n".join(found).encode("utf-8") for name, found in _revision_lines(calendar, revision).items()}
-            body = content.derived[key] = _serialize_blocks({**content.blocks, **revised})
-        events[slot.id] = body
-    return CompiledCalendar(calendar, contents.slots, events, contents.timezones,
-                            {slot.id: slot for slot in contents.slots}, revisions, contents.events)
+            # The written lines depend on SEQUENCE and the instant of the change alone
+            # (moved to UTC); the type keeps an int apart from an equal bool.
+            written = (type(revision.sequence), revision.sequence, revision.modified, calendar.updated)
+            blocks = revised.get(written)
+            if blocks is None:
+                blocks = revised[written] = _revision_blocks(calendar, revision)
+            body = content.derived[key] = _serialize_blocks(content.blocks | blocks)
+        events[event_id] = body
+        by_id[event_id] = slot
+    return CompiledCalendar(calendar, contents.slots, events, contents.timezones, by_id, revisions, contents.events)
+
+
+_NO_REVISION = Revision()
 
 
 @dataclass(frozen=True)
@@ -476,14 +517,20 @@ def feed_header(calendar: Calendar, *, name: str | None = None) -> bytes:
 
 def _zone_ranges(slots: Iterable[Slot]) -> dict[str, tuple[dt.datetime, dt.datetime]]:
     """The first and last instant written with each TZID (UTC is written as ``Z`` and needs none)."""
-    ranges: dict[str, tuple[dt.datetime, dt.datetime]] = {}
+    # Events share few start and end times: each is moved to UTC once. The fold goes
+    # into the key, as two instants of one wall time compare equal in their zone.
+    moments: dict[str, set[tuple[dt.datetime, int]]] = {}
     for slot in slots:
-        for moment in (slot.start, slot.end):
-            if is_utc(moment):
-                continue
-            tzid, utc = slot.tzid, _utc(moment)
-            low, high = ranges.get(tzid, (utc, utc))
-            ranges[tzid] = (min(low, utc), max(high, utc))
+        found = moments.get(slot.tzid)
+        if found is None:
+            found = moments[slot.tzid] = set()
+        found.add((slot.start, slot.start.fold))
+        found.add((slot.end, slot.end.fold))
+    ranges: dict[str, tuple[dt.datetime, dt.datetime]] = {}
+    for tzid, distinct in moments.items():
+        instants = [_utc(moment) for moment, _ in distinct if not writes_utc(moment)]
+        if instants:
+            ranges[tzid] = (min(instants), max(instants))
     return ranges
 
 
@@ -546,6 +593,7 @@ __all__ = [
     "build_event",
     "build_timezones",
     "calendar_description",
+    "content_properties",
     "compile_calendar",
     "compile_contents",
     "event_content",
@@ -553,6 +601,7 @@ __all__ = [
     "event_lines",
     "event_properties",
     "finish",
+    "revision_properties",
     "serialize_event",
     "describe",
     "feed_header",

@@ -1,21 +1,26 @@
 """One iCalendar content line from a property's name and value: typed, escaped and folded.
 
 Values are written with icalendar's own value types, and the bulk of every event
-(text, lists of text, URIs, integers, times) is written directly, exactly as those
-types write it: the tests hold ``content_line`` equal to icalendar's component path
-for any schedule. Lines whose values repeat (times, parameters) are cached by a key
-that tells apart what compares equal but writes other bytes (``cache_key``).
+(text, lists of text, URIs, integers, times) is written directly as UTF-8
+(``line_bytes``), exactly as those types write it: the tests hold each path equal to
+icalendar's component path, and whole events to it for any schedule. Lines whose
+values repeat (times, rooms, URLs, categories, parameters) are kept by a key that
+tells apart what compares equal but writes other bytes (``cache_key``; for times, the
+zone object and the fold; for text, the exact type ``str``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 import icalendar
-from icalendar import vCategory, vInt, vText, vUri
+from icalendar import vCategory, vDDDTypes, vInt, vText, vUri
 from icalendar.caselessdict import canonsort_keys
+from icalendar.timezone import tzp
+from icalendar.timezone.tzid import is_utc, tzid_from_tzinfo
 
 
 class Text(vText):
@@ -30,13 +35,25 @@ class Text(vText):
     __slots__ = ()
 
     def to_ical(self) -> bytes:
-        return escape_text(str(self)).encode("utf-8")
+        return escape_bytes(str(self).encode("utf-8"))
 
 
 def escape_text(text: str) -> str:
     """A TEXT value as RFC 5545 writes it: backslash, ``;``, ``,`` and line breaks escaped."""
     text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+
+
+def escape_bytes(data: bytes) -> bytes:
+    """:func:`escape_text` of a text's UTF-8 bytes, which are the smaller to search.
+
+    Every character escaped is ASCII, and no byte of a longer UTF-8 character is, so
+    escaping the bytes gives the bytes of the escaped text.
+    """
+    data = data.replace(b"\\", b"\\\\").replace(b";", b"\\;").replace(b",", b"\\,")
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return data.replace(b"\n", b"\\n")
 
 
 class Categories(vCategory):
@@ -123,26 +140,42 @@ def _value_type(name: str) -> type:
 def content_line(name: str, value: object, parameters: dict[str, str] | None = None) -> str:
     """One folded content line, written with icalendar's own value types (no component tree).
 
-    Text, lists of text, URIs and integers, the bulk of every event, are written here
-    directly, exactly as their icalendar type would write them (``Text``,
-    ``Categories``, ``vUri``, ``vInt``; parameters through icalendar's own writer): a
-    test holds the two equal for any schedule. Everything else goes through the
-    type, cached.
+    The text of :func:`line_bytes`, which says how.
     """
+    return line_bytes(name, value, parameters).decode("utf-8")
+
+
+def line_bytes(name: str, value: object, parameters: dict[str, str] | None = None) -> bytes:
+    """One folded content line as UTF-8, written with icalendar's own value types (no component tree).
+
+    Text, lists of text, URIs, integers and zoned times, the bulk of every event, are
+    written here directly, exactly as their icalendar type would write them (``Text``,
+    ``Categories``, ``vUri``, ``vInt``, ``vDDDTypes``; parameters through icalendar's
+    own writer): the tests hold the two equal for any schedule. Everything else goes
+    through the type, cached.
+    """
+    if name in _IN_UTC and isinstance(value, dt.datetime):
+        value = tzp.localize_utc(value)  # as icalendar's Component.add does
     kind, wanted = type(value), _value_type(name)
     if (wanted is vText and (kind is str or kind is Text)) or (wanted is vUri and kind is str):
-        text = escape_text(value) if wanted is vText else value  # type: ignore[arg-type]
-        if parameters:
-            rendered = _parameters(tuple((key.upper(), str(item)) for key, item in parameters.items()))
-            return fold(f"{name};{rendered}:{text}" if rendered else f"{name}:{text}")
-        return fold(f"{name}:{text}")
+        if kind is str and not parameters and name not in _UNIQUE:
+            return _text_line(name, value, wanted is vText)
+        return _write_text(name, value, wanted is vText, parameters)  # type: ignore[arg-type]
     if not parameters:
         if kind is dt.datetime:
+            zone = value.tzinfo  # type: ignore[attr-defined]
+            if wanted is vDDDTypes and (zone is _UTC or type(zone) is zoneinfo.ZoneInfo):
+                found = _time_line(name, zone, value)
+                if found is not None:
+                    return found
             return _cached_line((name, value, time_key(value), (), _NO_ITEMS))  # type: ignore[arg-type]
         if wanted is vCategory and (kind is list or kind is tuple) and value:
-            return fold(f"{name}:{','.join(escape_text(str(item)) for item in value)}")  # type: ignore[attr-defined]
+            values: tuple[object, ...] = tuple(value)  # type: ignore[arg-type]
+            if all(type(item) is str for item in values):
+                return _categories_line(name, values)
+            return _write_categories(name, values)
         if wanted is vInt and kind is int:
-            return f"{name}:{value}"
+            return f"{name}:{value}".encode("utf-8")
     if name in _UNIQUE:
         return _write_line(name, value, parameters)
     if isinstance(value, list):
@@ -153,6 +186,85 @@ def content_line(name: str, value: object, parameters: dict[str, str] | None = N
         return _cached_line(key)
     except TypeError:  # an unhashable value: write it without the cache
         return _write_line(name, value, parameters)
+
+
+def _write_text(name: str, text: str, escape: bool, parameters: dict[str, str] | None = None) -> bytes:
+    data = text.encode("utf-8")
+    if escape:
+        data = escape_bytes(data)
+    if parameters:
+        rendered = _parameters(tuple((key.upper(), str(item)) for key, item in parameters.items()))
+        head = f"{name};{rendered}:" if rendered else f"{name}:"
+    else:
+        head = f"{name}:"
+    return fold_bytes(head.encode("utf-8") + data)
+
+
+#: Text lines whose values repeat from event to event (rooms, URLs, STATUS), kept by
+#: name and value: a str writes the same bytes as any str equal to it.
+_text_line = lru_cache(maxsize=4096)(_write_text)
+
+
+def _write_categories(name: str, values: tuple[object, ...]) -> bytes:
+    data = b",".join([escape_bytes(str(item).encode("utf-8")) for item in values])
+    return fold_bytes(f"{name}:".encode("utf-8") + data)
+
+
+#: CATEGORIES of str values (kinds and tracks repeat): other values that compare equal
+#: (``1 == True``) write other text, so they are written each time.
+_categories_line = lru_cache(maxsize=1024)(_write_categories)
+
+
+#: Properties icalendar's ``Component.add`` moves to UTC first (RFC 5545 wants them in UTC).
+_IN_UTC = frozenset({"DTSTAMP", "CREATED", "LAST-MODIFIED"})
+_UTC = dt.timezone.utc
+
+
+@lru_cache(maxsize=8192)
+def _time_line(name: str, zone: dt.tzinfo, value: dt.datetime) -> bytes | None:
+    """The line of a date-time in a zoneinfo zone or in UTC, as ``vDDDTypes`` writes it; None if not sure.
+
+    What icalendar writes after the name depends on the zone alone (its TZID, or
+    ``Z`` for a zone it reads as UTC, Africa/Abidjan among them), so that is
+    worked out once per zone (``_zone_text``); the digits are those of
+    ``vDatetime.to_ical``. Other tzinfo types (pytz, dateutil, fixed offsets)
+    are named in other ways, some by the instant, so they take the cached road
+    through the type. Cached by the zone object and the datetime: in one zone,
+    equal datetimes are equal wall times (the fold aside, which is not written).
+    """
+    if zone is _UTC:
+        middle, suffix = ":", "Z"
+    else:
+        found = _zone_text(zone)
+        if found is None:
+            return None
+        middle, suffix = found
+    line = (f"{name}{middle}{value.year:04}{value.month:02}{value.day:02}"
+            f"T{value.hour:02}{value.minute:02}{value.second:02}{suffix}")
+    return fold_bytes(line.encode("utf-8"))
+
+
+def writes_utc(value: dt.datetime) -> bool:
+    """Whether icalendar writes ``value`` as UTC (``Z``, no TZID): ``is_utc``, once per zoneinfo zone."""
+    zone = value.tzinfo
+    if zone is _UTC:
+        return True
+    if type(zone) is zoneinfo.ZoneInfo:
+        found = _zone_text(zone)
+        if found is not None:
+            return found[1] == "Z"
+    return is_utc(value)
+
+
+@lru_cache(maxsize=256)
+def _zone_text(zone: zoneinfo.ZoneInfo) -> tuple[str, str] | None:
+    """What goes between a time line's name and its digits, and after them, for ``zone``."""
+    tzid = tzid_from_tzinfo(zone)
+    if tzid is None:
+        return None
+    if tzid == "UTC":
+        return ":", "Z"
+    return f";{_parameters((('TZID', str(tzid)),))}:", ""
 
 
 def cache_key(value: object) -> object:
@@ -182,12 +294,12 @@ def time_key(value: dt.datetime | dt.time) -> tuple[object, ...]:
 
 
 @lru_cache(maxsize=8192)
-def _cached_line(key: tuple[str, object, object, tuple[tuple[str, str], ...], object]) -> str:
+def _cached_line(key: tuple[str, object, object, tuple[tuple[str, str], ...], object]) -> bytes:
     name, value, _, parameters, _ = key
     return _write_line(name, value, dict(parameters))
 
 
-def _write_line(name: str, value: object, parameters: dict[str, str] | None) -> str:
+def _write_line(name: str, value: object, parameters: dict[str, str] | None) -> bytes:
     if isinstance(value, tuple):
         value = list(value)
     if not hasattr(value, "to_ical"):
@@ -199,7 +311,7 @@ def _write_line(name: str, value: object, parameters: dict[str, str] | None) -> 
     text = text.decode("utf-8") if isinstance(text, bytes) else text
     items = tuple((key.upper(), str(item)) for key, item in params.items())
     rendered = _parameters(items) if items else ""
-    return fold(f"{name};{rendered}:{text}" if rendered else f"{name}:{text}")
+    return fold_bytes((f"{name};{rendered}:{text}" if rendered else f"{name}:{text}").encode("utf-8"))
 
 
 __all__ = [
@@ -207,10 +319,13 @@ __all__ = [
     "Text",
     "cache_key",
     "content_line",
+    "escape_bytes",
     "escape_text",
     "fold",
     "fold_bytes",
+    "line_bytes",
     "property_order",
     "time_key",
     "typed",
+    "writes_utc",
 ]
