@@ -105,3 +105,19 @@ def test_issue_16_the_collector_is_paused_during_a_build_and_restored_after(proj
     finally:
         gc.callbacks.pop()
     assert "start" in seen
+
+
+def test_issue_16_a_big_schedule_compiled_in_two_processes_is_compiled_in_one(monkeypatch):
+    # The command serializes half of a big schedule's events in a forked child: the same contents.
+    from calfeed.ics import PARALLEL_FROM, compile_contents
+    from calfeed.load import parse_calendar
+    from factory import make_schedule
+
+    calendar = parse_calendar(make_schedule(PARALLEL_FROM + 11, seed=5))
+    monkeypatch.setenv("CALFEED_JOBS", "2")
+    two = compile_contents(calendar, parallel=True)
+    one = compile_contents(calendar)
+    assert list(two.events) == list(one.events) == [slot.id for slot in one.slots]
+    assert {key: (content.blocks, content.fingerprint) for key, content in two.events.items()} == {
+        key: (content.blocks, content.fingerprint) for key, content in one.events.items()}
+    assert two.timezones == one.timezones
