@@ -442,6 +442,11 @@ class CompiledCalendar:
         """Each event id's place in schedule order (to order a personal feed without a scan)."""
         return {slot.id: index for index, slot in enumerate(self.slots)}
 
+    @cached_property
+    def tzids(self) -> dict[str, str]:
+        """Each event id's TZID (a feed's VTIMEZONEs are those of its events)."""
+        return {slot.id: slot.tzid for slot in self.slots}
+
     def __contains__(self, event_id: object) -> bool:
         return event_id in self._by_id
 
@@ -471,7 +476,7 @@ class CompiledCalendar:
             for the same tree; without an alarm, each VEVENT part is the compiled bytes object.
         """
         ids = [slot.id for slot in self.slots] if event_ids is None else list(event_ids)
-        zones = sorted({tzid for tzid in (self._by_id[event_id].tzid for event_id in ids) if tzid in self.timezones})
+        zones = sorted(set(map(self.tzids.__getitem__, ids)) & self.timezones.keys())
         bodies = [self.events[event_id] for event_id in ids]
         if alarm is not None:
             # The VALARM is the event's only subcomponent, so icalendar would write it

@@ -118,6 +118,10 @@ class Digests:
             pass
         return b"".join(found)  # type: ignore[arg-type]  # every None was replaced
 
+    def keep(self, parts: Sequence[bytes]) -> None:
+        """Keep the digests of ``parts`` at the next settle (a resource made earlier holds them)."""
+        self._used.update(parts)
+
     def settle(self) -> None:
         """Keep the digests of the parts used since the last call, forget the others."""
         used, digests = self._used, self._digests
@@ -275,11 +279,22 @@ def _calendar_resources(
     revisions = compiled.revisions
     # Every feed and event file is kept as its parts: the compiled VEVENT bytes, shared.
     resources = {"calendar.ics": Resource.make(compiled.feed_parts(), ICS_TYPE, changed, digests=digests)}
+    contents = compiled.contents
     for slot in compiled.slots:
         modified = revisions.get(slot.id, Revision()).modified or changed
-        resources[f"events/{slot.id}.ics"] = Resource.make(
-            compiled.event_file_parts(slot.id), ICS_TYPE, modified, attachment=f"{slot.id}.ics", digests=digests
-        )
+        parts = compiled.event_file_parts(slot.id)
+        # An event's file is a function of its parts and its last change: kept with its
+        # content (the last one made), a reload makes again only the files of the events that changed.
+        content = contents.get(slot.id)
+        kept = None if content is None else content.derived.get("file")
+        if isinstance(kept, tuple) and kept[0] == parts and kept[1] == modified:
+            found: Resource = kept[2]
+            digests.keep(parts)
+        else:
+            found = Resource.make(parts, ICS_TYPE, modified, attachment=f"{slot.id}.ics", digests=digests)
+            if content is not None:
+                content.derived["file"] = (parts, modified, found)
+        resources[f"events/{slot.id}.ics"] = found
     for feed in feeds:
         parts = compiled.feed_parts(feed.event_ids, name=feed.title)
         resources[feed.path] = Resource.make(parts, ICS_TYPE, changed, digests=digests)
