@@ -129,3 +129,86 @@ def test_issue_16_refused_characters_found_as_the_whole_pattern_finds_them(data:
 
     found, reference = find_refused(data), _REFUSED.search(data)
     assert (found and (found.start(), found.group())) == (reference and (reference.start(), reference.group()))
+
+
+# The pre-scan and the walk, as first written: one regular expression per rule, one value at a time.
+# The fast forms must give the same verdict on everything.
+_REF_MARK = __import__("re").compile(rb"[!&*]\S")
+_REF_FLOW = __import__("re").compile(rb"[\[{,] *[|>:?,\]}]")
+_REF_TOKEN_START = frozenset(b" \t\r\n,[{")
+_REF_BYTES = (b"\t", b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
+_REF_TYPED = __import__("re").compile(
+    r"[-+]?[0-9]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|true|True|TRUE|false|False|FALSE|~|null|Null|NULL|"
+)
+
+
+def _reference_special(data: bytes) -> bool:
+    from calfeed.fastyaml import _REFUSED
+
+    if any(marker in data for marker in _REF_BYTES) or b"\xef\xbb\xbf" in data[1:]:
+        return True
+    if _REFUSED.search(data):
+        return True
+    for match in _REF_MARK.finditer(data):
+        if match.start() == 0 or data[match.start() - 1] in _REF_TOKEN_START:
+            return True
+    for match in _REF_FLOW.finditer(data):
+        token = match.group()
+        if not (token[:1] in (b"[", b"{") and token[-1:] in (b"]", b"}")):
+            return True
+    return False
+
+
+def _reference_plain(data: object, max_depth: int) -> bool:
+    stack = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > max_depth:
+            return False
+        if isinstance(value, str):
+            if (not value or value[0] in "-+.0123456789tTfFnN~") and _REF_TYPED.fullmatch(value):
+                return False
+            if not value.strip("\n"):
+                return False
+        elif isinstance(value, dict):
+            for key in value:
+                if not isinstance(key, str) or ((not key or key[0] in "-+.0123456789tTfFnN~") and _REF_TYPED.fullmatch(key)):
+                    return False
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+        elif value is not None and not isinstance(value, bool):
+            return False
+    return True
+
+
+_SPECIAL_BYTES = st.lists(st.sampled_from(
+    [b"a", b" ", b"\n", b"\r", b"\t", b"!", b"&", b"*", b",", b"[", b"{", b"]", b"}", b"|", b">", b":", b"?",
+     b"\x00", b"\x0b", b"\x7f", b"\xc2\x85", b"\xc2\xa0", b"\xc2\x9f", b"\xe2\x80\xa8", b"\xe2\x80\xa9",
+     b"\xe2\x80\x93", b"\xef\xbb\xbf", b"\xef\xbf\xbe", b"\xef\xbc\x81", b"\xc3\xa9"]), max_size=30).map(b"".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_SPECIAL_BYTES)
+def test_issue_16_prescan_gives_the_verdict_of_one_pattern_per_rule(data: bytes) -> None:
+    from calfeed.fastyaml import _special
+
+    assert _special(data) == _reference_special(data)
+
+
+_PLAIN_DATA = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.sampled_from(
+        ["", "\n", "\n\n", "12", "-1.5e3", "true", "Null", "~", "x", "tx", "10:30", "2024-01-01", ".5", "+", "n"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["a", "", "1", "true", "\n", "b"]) | st.integers(0, 2), inner, max_size=3),
+    max_leaves=15)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_PLAIN_DATA, st.integers(0, 4))
+def test_issue_16_walk_gives_the_verdict_of_the_value_by_value_walk(data: object, max_depth: int) -> None:
+    from calfeed.fastyaml import _plain
+
+    fast, reference = _plain(data, max_depth), _reference_plain(data, max_depth)
+    assert fast == reference
