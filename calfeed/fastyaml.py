@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Container
+from functools import cache
 from typing import Any
 
 try:  # an optional speed-up: without it every file takes the full reader
@@ -159,7 +160,7 @@ def _plain(data: Any, max_depth: int) -> bool:
 
 
 def read_fast(
-    raw: str | bytes, *, max_depth: int = 64, seen: Container[str] = (), key: Callable[[Any], str] = repr
+    raw: str | bytes, *, max_depth: int = 64, seen: Container[str | bytes] = (), key: Callable[[Any], str] = repr
 ) -> dict[str, Any] | None:
     """The plain data of an events file when yaml-rs reads it as calfeed's reader would, else None.
 
@@ -192,4 +193,115 @@ def read_fast(
     return data if _plain(data, max_depth) else None
 
 
-__all__ = ["read_fast"]
+#: The ``events:`` key at the top of the file (maybe quoted), alone on its line (a comment may follow).
+_EVENTS_KEYS = (b"events:", b'"events":', b"'events':")
+_EVENTS_KEY = re.compile(rb"""(?:events|"events"|'events'):(?:[ ]*|[ ]+#[^\n]*)\n""")
+#: Blank and comment lines.
+_NOTHING = re.compile(rb"(?:[ ]*(?:#[^\n]*)?\n)*")
+#: A block sequence's item: its indentation, a dash and a space.
+_ITEM = re.compile(rb"( *)- ")
+
+
+@cache
+def _outdented(indent: int) -> re.Pattern[bytes]:
+    """A line break, then a line at most ``indent`` spaces in that is neither blank nor a comment."""
+    return re.compile(rb"\n {0,%d}[^ \n#]" % indent)
+
+
+def split_events(data: bytes) -> tuple[bytes, list[bytes], bytes, int] | None:
+    """The file's bytes as head, one piece per item of its events list, tail, and the items' indentation.
+
+    Only for the plainest layout, else None: ``events:`` alone on a line at the
+    top level, then a block sequence whose items start ``- `` at one indentation,
+    each item's further lines (but blank and comment lines) deeper than its dash,
+    and after the list either nothing or a line at column 0. Whether each piece
+    really holds one whole item is for ``read_pieces`` to prove.
+    """
+    if b"\r" in data:
+        return None  # a line may end in CR alone: left to the whole-file readers
+    found = [0] if data.startswith(_EVENTS_KEYS) else [at + 1 for at in map(data.find, [b"\n" + key for key in _EVENTS_KEYS]) if at >= 0]
+    key = _EVENTS_KEY.match(data, min(found)) if found else None
+    if key is None:
+        return None
+    first = _NOTHING.match(data, key.end()).end()  # type: ignore[union-attr]  # matches the empty text too
+    item = _ITEM.match(data, first)
+    if item is None:
+        return None
+    head, indent = data[:first], len(item[1])
+    if head.startswith(b"%") or b"\n%" in head:
+        return None  # a directive (%YAML 1.1) would read the pieces otherwise than alone
+    starts, end, dash = [first], len(data), b" " * indent + b"- "
+    for match in _outdented(indent).finditer(data, first):
+        line = match.start() + 1
+        if data.startswith(dash, line):
+            starts.append(line)
+            continue
+        if data[line] == 0x20:
+            return None  # after the list, a line less indented than its items but not at the top level
+        end = line
+        break
+    return head, [data[start:stop] for start, stop in zip(starts, [*starts[1:], end])], data[end:], indent
+
+
+_FAILED = object()
+
+
+def _loads(data: bytes) -> Any:
+    """yaml-rs's reading of ``data``, or ``_FAILED``."""
+    try:
+        # No alias is expected past _special; if one slips through, it expands to nothing much.
+        return yaml_rs.loads(data.decode("utf-8").removeprefix("\ufeff"), parse_datetime=False, alias_limits=_NO_ALIASES)
+    except Exception:  # any refusal at all: the full reader will say what is wrong, with its position
+        return _FAILED
+
+
+def read_pieces(
+    data: bytes, *, max_depth: int = 64, known: Container[str | bytes] = ()
+) -> tuple[dict[str, Any], list[bytes], dict[bytes, Any]] | None:
+    """The events file's data read piece by piece: what ``read_fast`` gives, but each event apart.
+
+    A piece of ``split_events`` that yaml-rs reads alone as a list of one item ends
+    where its item ends: a quoted scalar or flow collection still open at its end
+    would make it unreadable alone, and a block or plain scalar ends at the next
+    line that is as little indented as the dash. Its item is then what the whole
+    file holds at that place: the pieces are read alone, and a piece read before
+    (``known``: equal bytes, equal item) is not read again. The head is read with
+    one stand-in item, alone and with the tail, and must give the list that item
+    alone, so nothing of it runs into the pieces or the tail. Anything else: None
+    (the whole-file readers take it).
+
+    Returns:
+        The file's data but its events; every piece in order; the items of the
+        pieces not in ``known``, by their bytes.
+    """
+    if yaml_rs is None:
+        return None
+    split = split_events(data)
+    if split is None:
+        return None
+    head, pieces, tail, indent = split
+    if _special(head) or _special(tail, start=False):
+        return None
+    stand_in = b" " * indent + b"- ~\n"
+    alone, rest = _loads(head + stand_in), _loads(head + stand_in + tail)
+    if not (isinstance(alone, dict) and isinstance(rest, dict) and alone.get("events") == rest.get("events") == [None]):
+        return None
+    del rest["events"]
+    if not _plain(rest, max_depth):
+        return None
+    unread = list(dict.fromkeys(piece for piece in pieces if piece not in known))
+    # Each piece starts a line, and the checks of _special look no further back than a line's start:
+    # the pieces are checked at once, each after a line break as in the file.
+    if _special(b"\n".join(unread), start=False):
+        return None
+    fresh: dict[bytes, Any] = {}
+    for piece in unread:
+        read = _loads(piece)
+        if not (type(read) is list and len(read) == 1):
+            return None
+        fresh[piece] = read[0]
+    # the events list stands one level below the top: its items are checked as the walk would
+    return (rest, pieces, fresh) if _plain(list(fresh.values()), max_depth - 1) else None
+
+
+__all__ = ["read_fast", "read_pieces", "split_events"]
