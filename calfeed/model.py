@@ -204,13 +204,21 @@ def _check_zone(value: Any) -> str:
     return key
 
 
+@lru_cache(maxsize=4096)  # a schedule's 20,000 times are a few hundred distinct texts
+def _time_of(text: str) -> dt.time | None:
+    match = _TIME.fullmatch(text.strip())
+    if not match:
+        return None
+    hour, minute, second = match.groups()
+    return dt.time(int(hour), int(minute), int(second or 0))
+
+
 def _parse_time(value: Any) -> Any:
     if isinstance(value, str):
-        match = _TIME.fullmatch(value.strip())
-        if not match:
+        parsed = _time_of(value)
+        if parsed is None:
             raise _error("time_format", "{value!r} is not a time of day; write it as HH:MM", value=value)
-        hour, minute, second = match.groups()
-        return dt.time(int(hour), int(minute), int(second or 0))
+        return parsed
     if isinstance(value, dt.time) and value.tzinfo is None:
         return value
     raise _error("time_type", "{value!r} is not a time of day; write it as HH:MM", value=value)
@@ -234,14 +242,19 @@ def _parse_date(value: Any) -> Any:
     if isinstance(value, dt.date):
         return _in_range(value, value)
     if isinstance(value, str):
-        try:
-            day = dt.date.fromisoformat(value.strip())
-        except ValueError as err:
-            if _DATE_SHAPE.fullmatch(value.strip()):
-                raise _error("date_invalid", "{value} is not a date that exists: {reason}", value=value, reason=str(err)) from None
-        else:
-            return _in_range(day, value.strip())
+        return _date_of(value)
     raise _error("date_format", "{value!r} is not a date; write it as YYYY-MM-DD", value=value)
+
+
+@lru_cache(maxsize=4096)  # a schedule's dates are a few distinct texts (problems are raised, not kept)
+def _date_of(value: str) -> dt.date:
+    try:
+        day = dt.date.fromisoformat(value.strip())
+    except ValueError as err:
+        if _DATE_SHAPE.fullmatch(value.strip()):
+            raise _error("date_invalid", "{value} is not a date that exists: {reason}", value=value, reason=str(err)) from None
+        raise _error("date_format", "{value!r} is not a date; write it as YYYY-MM-DD", value=value) from None
+    return _in_range(day, value.strip())
 
 
 def _parse_instant(value: Any) -> Any:
