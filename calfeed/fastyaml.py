@@ -16,6 +16,12 @@ where the two provably agree, and the full reader runs whenever they might not:
 
 A file that does not validate is read again by the full reader, whose positions
 make the error messages; so errors, and everything valid, read exactly as before.
+
+A server reads its file again after each edit: ``read_pieces`` reads it piece by
+piece instead, one piece per event of a block-sequence events list, so that the
+pieces whose bytes it has seen are not scanned, parsed or walked again (and
+``load`` does not validate them again); it proves each piece reads alone as it
+reads in the whole file, or leaves the file to the whole-file path.
 """
 
 from __future__ import annotations
@@ -219,8 +225,11 @@ def split_events(data: bytes) -> tuple[bytes, list[bytes], bytes, int] | None:
     """
     if b"\r" in data:
         return None  # a line may end in CR alone: left to the whole-file readers
-    found = [0] if data.startswith(_EVENTS_KEYS) else [at + 1 for at in map(data.find, [b"\n" + key for key in _EVENTS_KEYS]) if at >= 0]
-    key = _EVENTS_KEY.match(data, min(found)) if found else None
+    at = -1 if data.startswith(_EVENTS_KEYS) else len(data)
+    for name in _EVENTS_KEYS:  # the first line that starts with the key, each looked for before the last found
+        found = data.find(b"\n" + name, 0, at + len(name) + 1)
+        at = found if found >= 0 else at
+    key = _EVENTS_KEY.match(data, at + 1) if at < len(data) else None
     if key is None:
         return None
     first = _NOTHING.match(data, key.end()).end()  # type: ignore[union-attr]  # matches the empty text too

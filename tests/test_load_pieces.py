@@ -201,6 +201,10 @@ TRICKY = {
         "name: C\nurl: https://c.example.org/\ntimezone: Europe/Berlin\ndate: 2024-05-01\nevents:\n"
         "  - id: a\n    title: A\n    start: '09:00'\n    end: '10:00'\nevents: []\n"
     ),
+    "a quoted events key": (
+        "name: C\nurl: https://c.example.org/\ntimezone: Europe/Berlin\ndate: 2024-05-01\n\"events\":  # the list\n"
+        "  - id: a\n    title: A\n    start: '09:00'\n    end: '10:00'\n"
+    ),
     "no line break at the end": (
         "name: C\nurl: https://c.example.org/\ntimezone: Europe/Berlin\ndate: 2024-05-01\nevents:\n"
         "  - id: a\n    title: A\n    start: '09:00'\n    end: '10:00'"
@@ -230,6 +234,7 @@ def test_issue_16_piecewise_read_of_tricky_layouts_equals_cold_read(name: str) -
 
 def test_issue_16_split_takes_the_plain_layouts_and_declines_the_rest() -> None:
     assert split_events(TRICKY["items at indentation 0, a key after the list"].encode()) is not None
+    assert read_pieces(TRICKY["a quoted events key"].encode()) is not None
     head, pieces, tail, indent = split_events(TRICKY["comments at column 0 inside items"].encode())
     assert (indent, len(pieces), tail) == (2, 2, b"")
     assert pieces[0].startswith(b"  - id: a\n# inside\n") and pieces[1].endswith(b"# after\n")
