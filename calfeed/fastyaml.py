@@ -201,9 +201,9 @@ def read_fast(
 
 #: The ``events:`` key at the top of the file (maybe quoted), alone on its line (a comment may follow).
 _EVENTS_KEYS = (b"events:", b'"events":', b"'events':")
-_EVENTS_KEY = re.compile(rb"""(?:events|"events"|'events'):(?:[ ]*|[ ]+#[^\n]*)\n""")
+_EVENTS_KEY = re.compile(rb"""(?:events|"events"|'events'):(?:[ ]*\r?|[ ]+#[^\n]*)\n""")
 #: Blank and comment lines.
-_NOTHING = re.compile(rb"(?:[ ]*(?:#[^\n]*)?\n)*")
+_NOTHING = re.compile(rb"(?:[ ]*(?:#[^\n]*|\r)?\n)*")
 #: A block sequence's item: its indentation, a dash and a space.
 _ITEM = re.compile(rb"( *)- ")
 
@@ -211,7 +211,7 @@ _ITEM = re.compile(rb"( *)- ")
 @cache
 def _outdented(indent: int) -> re.Pattern[bytes]:
     """A line break, then a line at most ``indent`` spaces in that is neither blank nor a comment."""
-    return re.compile(rb"\n {0,%d}[^ \n#]" % indent)
+    return re.compile(rb"\n {0,%d}[^ \r\n#]" % indent)
 
 
 def split_events(data: bytes) -> tuple[bytes, list[bytes], bytes, int] | None:
@@ -223,8 +223,8 @@ def split_events(data: bytes) -> tuple[bytes, list[bytes], bytes, int] | None:
     and after the list either nothing or a line at column 0. Whether each piece
     really holds one whole item is for ``read_pieces`` to prove.
     """
-    if b"\r" in data:
-        return None  # a line may end in CR alone: left to the whole-file readers
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        return None  # a line ends in CR alone: left to the whole-file readers (lines end in LF or CR LF here)
     at = -1 if data.startswith(_EVENTS_KEYS) else len(data)
     for name in _EVENTS_KEYS:  # the first line that starts with the key, each looked for before the last found
         found = data.find(b"\n" + name, 0, at + len(name) + 1)

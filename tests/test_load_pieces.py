@@ -88,11 +88,12 @@ EDITS = st.sampled_from(["title", "remove", "insert", "move", "name", "tail", "c
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(layout=LAYOUTS, edits=st.lists(st.tuples(EDITS, st.integers(0, 50)), min_size=1, max_size=5))
-def test_issue_16_piecewise_reload_equals_cold_read(layout: str, edits: list[tuple[str, int]]) -> None:
+@given(layout=LAYOUTS, edits=st.lists(st.tuples(EDITS, st.integers(0, 50)), min_size=1, max_size=5),
+       newline=st.sampled_from(["\n", "\r\n"]))
+def test_issue_16_piecewise_reload_equals_cold_read(layout: str, edits: list[tuple[str, int]], newline: str) -> None:
     known: KnownEvents = {}
     data = {**BASE, "events": [dict(event) for event in BASE["events"]]}
-    _warm_equals_cold(_text(data, layout), known)
+    _warm_equals_cold(_text(data, layout).replace("\n", newline), known)
     for edit, number in edits:
         events = data["events"]
         index = number % len(events)
@@ -127,7 +128,7 @@ def test_issue_16_piecewise_reload_equals_cold_read(layout: str, edits: list[tup
             elif text_edit == "break-indent":  # one line moved to column 0: the file may no longer be valid
                 lines[at] = lines[at].lstrip(" ")
             text = "\n".join(lines)
-        _warm_equals_cold(text, known)
+        _warm_equals_cold(text.replace("\n", newline), known)
         if text_edit is not None:
             data = {**data}  # the next edit starts from the data again, as the text was dumped from it
 
@@ -205,6 +206,15 @@ TRICKY = {
         "name: C\nurl: https://c.example.org/\ntimezone: Europe/Berlin\ndate: 2024-05-01\n\"events\":  # the list\n"
         "  - id: a\n    title: A\n    start: '09:00'\n    end: '10:00'\n"
     ),
+    "CR LF line ends, a lone CR in a quoted title": (
+        "name: C\r\nurl: https://c.example.org/\r\ntimezone: Europe/Berlin\r\ndate: 2024-05-01\r\nevents:\r\n"
+        "  - id: a\r\n    title: \"A\rB\"\r\n    start: '09:00'\r\n    end: '10:00'\r\n"
+    ),
+    "CR LF line ends": (
+        "name: C\r\nurl: https://c.example.org/\r\ntimezone: Europe/Berlin\r\ndate: 2024-05-01\r\nevents: \r\n\r\n"
+        "  - id: a\r\n    title: |\r\n      A\r\n\r\n      B\r\n  \r\n    start: '09:00'\r\n    end: '10:00'\r\n"
+        "  - id: b\r\n    title: B\r\n    start: '10:00'\r\n    end: '11:00'\r\nlocation: Hall\r\n"
+    ),
     "no line break at the end": (
         "name: C\nurl: https://c.example.org/\ntimezone: Europe/Berlin\ndate: 2024-05-01\nevents:\n"
         "  - id: a\n    title: A\n    start: '09:00'\n    end: '10:00'"
@@ -235,6 +245,8 @@ def test_issue_16_piecewise_read_of_tricky_layouts_equals_cold_read(name: str) -
 def test_issue_16_split_takes_the_plain_layouts_and_declines_the_rest() -> None:
     assert split_events(TRICKY["items at indentation 0, a key after the list"].encode()) is not None
     assert read_pieces(TRICKY["a quoted events key"].encode()) is not None
+    assert read_pieces(TRICKY["CR LF line ends"].encode()) is not None
+    assert split_events(TRICKY["CR LF line ends, a lone CR in a quoted title"].encode()) is None
     head, pieces, tail, indent = split_events(TRICKY["comments at column 0 inside items"].encode())
     assert (indent, len(pieces), tail) == (2, 2, b"")
     assert pieces[0].startswith(b"  - id: a\n# inside\n") and pieces[1].endswith(b"# after\n")
