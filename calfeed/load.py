@@ -330,8 +330,11 @@ def _from_pieces(text: str | bytes, known: KnownEvents) -> tuple[Calendar | None
         return None, True  # read again by the full reader, recording where each value stands, for the messages
 
 
-def _parse(text: str | bytes, source: str, known: KnownEvents | None, tried: bool | None) -> Calendar:
-    """``parse_calendar``; ``tried``: whether the file was read piece by piece already (None: not yet asked)."""
+def _parse(
+    text: str | bytes, source: str, known: KnownEvents | None, tried: bool | None, decoded: str | None = None
+) -> Calendar:
+    """``parse_calendar``; ``tried``: whether the file was read piece by piece already (None: not yet asked);
+    ``decoded``: the bytes ``text`` decoded, when the caller has them."""
     if known is not None and tried is None:
         read, tried = _from_pieces(text, known)
         if read is not None:
@@ -350,7 +353,7 @@ def _parse(text: str | bytes, source: str, known: KnownEvents | None, tried: boo
         return found
 
     # the happy path: same values, no positions (see fastyaml); files read piece by piece and found invalid skip it
-    fast = None if tried else read_fast(text, max_depth=MAX_DEPTH, seen=known or (), key=key)
+    fast = None if tried else read_fast(text, max_depth=MAX_DEPTH, seen=known or (), key=key, decoded=decoded)
     if fast is not None:
         try:
             return _validate(fast, known, key)
@@ -434,14 +437,14 @@ def load_calendar(path: str | Path, *, max_bytes: int = MAX_BYTES, known: KnownE
         if calendar is not None:
             return calendar
     try:
-        raw.decode("utf-8")  # our own message for a file that is not UTF-8; libyaml then reads the bytes
+        decoded = raw.decode("utf-8")  # our own message for a file that is not UTF-8; libyaml then reads the bytes
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
         raise EventsFileError(
             source, [Problem("", f"the file is not UTF-8: byte {raw[err.start]:#04x} cannot be decoded", line, column)]
         ) from None
-    return _parse(raw, source, known, tried)
+    return _parse(raw, source, known, tried, decoded)
 
 
 #: The characters YAML does not allow anywhere in a file (YAML 1.2 c-printable), as text
