@@ -132,7 +132,7 @@ def _plain(data: Any, max_depth: int) -> bool:
 
     One level at a time, each value's type compared once (no tuples per value); the
     text is then checked once per distinct text, and by the regular expression only
-    where its first character can start a typed value (a 10,000-event file: 0.04 s).
+    where its first character can start a typed value (10,000 events: 0.07 s, was 0.13 s).
     """
     keys: set[Any] = set()
     texts: list[str] = []

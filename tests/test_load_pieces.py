@@ -9,6 +9,7 @@ random edits of generated schedules and over layouts chosen to trip the split.
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -58,7 +59,6 @@ LAYOUTS = st.sampled_from(["flow-lines", "block", "block-indented", "quoted", "s
 def _text(data: dict, layout: str) -> str:
     if layout == "flow-lines":  # one JSON-style flow mapping per line, as bench/generate.py writes
         head = _dumped({key: value for key, value in data.items() if key != "events"}, None, 80)
-        import json
         return head + "events:\n" + "".join(f"  - {json.dumps(event, ensure_ascii=False)}\n" for event in data["events"])
     if layout == "block":  # items at indentation 0, long text folded over lines
         return _dumped(data, None, 40)
