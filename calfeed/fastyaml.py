@@ -12,6 +12,9 @@ where the two provably agree, and the full reader runs whenever they might not:
   number, boolean or null: yaml-rs also reads hexadecimal, octal and ``1_000``;
 - no tab, no line break that only YAML 1.1 knows (NEL, U+2028, U+2029), nothing nested deeper
   than the full reader allows;
+- a line break at the end, or no ``|`` or ``>`` anywhere: a block scalar that ends the file
+  without one ends in a line break to yaml-rs, not to libyaml; no text that starts with ``|``
+  or ``>`` (yaml-rs reads ``{title: >}`` as text, libyaml refuses it);
 - one document, a mapping at the top, no duplicate keys, no error of any kind.
 
 A file that does not validate is read again by the full reader, whose positions
@@ -102,6 +105,8 @@ def _special(data: bytes, start: bool = True) -> bool:
     classes = data.translate(_CLASSES)
     if b"\x00" in classes:
         return True  # a tab or a control character
+    if data and not data.endswith(b"\n") and (b"|" in data or b">" in data):
+        return True  # maybe a block scalar ending the file without a line break: yaml-rs adds one, libyaml none
     if (b"\xc2" in data and _C2.search(data)) or (b"\xe2\x80" in data and _E2.search(data)):
         return True
     if b"\xef" in data and _EF.search(data, 3 if start and data.startswith(b"\xef\xbb\xbf") else 0):
@@ -121,6 +126,10 @@ _TYPED = re.compile(
 )
 #: How such text, or text of line breaks only, starts ("" is the empty text itself).
 _TYPED_START = frozenset(["", *"-+.0123456789tTfFnN~\n"])
+#: Text that starts with a block scalar's indicator: where libyaml refuses one (in a flow
+#: collection, ``{title: >}``), yaml-rs reads plain text; no block scalar's text starts so
+#: either, and quoted text seldom does.
+_INDICATOR = frozenset("|>")
 _NO_ALIASES = (
     yaml_rs.AliasLimits(max_total_replayed_events=0, max_replay_stack_depth=1, max_alias_expansions_per_anchor=0)
     if yaml_rs is not None else None
@@ -160,9 +169,13 @@ def _plain(data: Any, max_depth: int) -> bool:
         level = below
     else:
         return False
-    if any(type(key) is not str or (key[:1] in _TYPED_START and _TYPED.fullmatch(key)) for key in keys):
+    if any(type(key) is not str or key[:1] in _INDICATOR or (key[:1] in _TYPED_START and _TYPED.fullmatch(key))
+           for key in keys):
         return False
-    return not any(text[:1] in _TYPED_START and (not text.strip("\n") or _TYPED.fullmatch(text)) for text in set(texts))
+    return not any(
+        (first := text[:1]) in _INDICATOR or (first in _TYPED_START and (not text.strip("\n") or _TYPED.fullmatch(text)))
+        for text in set(texts)
+    )
 
 
 def read_fast(

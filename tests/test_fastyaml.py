@@ -51,12 +51,26 @@ def test_fast_path_reads_the_bundled_schedule_and_generated_ones_as_the_full_rea
     "1: x\n",                # a key that is not text
     "a: b\u2028c: d\n",
     "\t::\n",                # tabs: libyaml and yaml-rs allow them in different places
+    "e: {j: >}\n",          # a block scalar's indicator in a flow collection: text to yaml-rs, refused by libyaml
+    "e: [b: |-]\n",
+    "e: {j: |\n  x}\n",
     ":: >\n",                 # an empty block scalar: "\n" to yaml-rs, "" to libyaml      # a line break to libyaml (YAML 1.1), text to yaml-rs (YAML 1.2)
     "a:" + " [" * 70 + " ]" * 70 + "\n",  # deeper than the full reader allows
     "",
 ])
 def test_fast_path_steps_aside(text: str) -> None:
     assert read_fast(text) is None
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("a: |\n  kept", "kept"),  # a block scalar ending the file without a line break: yaml-rs adds one
+    ("a: |+\n  kept", "kept"),
+    ("a: >\n  folded\n  text", "folded text"),
+])
+def test_issue_16_fast_path_steps_aside_for_a_block_scalar_ending_the_file(text: str, value: str) -> None:
+    assert read_fast(text) is None
+    assert full(text) == {"a": value}  # what calfeed reads, by the full reader
+    assert read_fast(text + "\n") == full(text + "\n") == {"a": value + "\n"}
 
 
 @pytest.mark.parametrize("text", [
@@ -150,6 +164,8 @@ def _reference_special(data: bytes) -> bool:
         return True
     if _REFUSED.search(data):
         return True
+    if data and not data.endswith(b"\n") and (b"|" in data or b">" in data):
+        return True
     for match in _REF_MARK.finditer(data):
         if match.start() == 0 or data[match.start() - 1] in _REF_TOKEN_START:
             return True
@@ -167,13 +183,15 @@ def _reference_plain(data: object, max_depth: int) -> bool:
         if depth > max_depth:
             return False
         if isinstance(value, str):
+            if value[:1] in ("|", ">"):
+                return False
             if (not value or value[0] in "-+.0123456789tTfFnN~") and _REF_TYPED.fullmatch(value):
                 return False
             if not value.strip("\n"):
                 return False
         elif isinstance(value, dict):
             for key in value:
-                if not isinstance(key, str) or ((not key or key[0] in "-+.0123456789tTfFnN~") and _REF_TYPED.fullmatch(key)):
+                if not isinstance(key, str) or key[:1] in ("|", ">") or ((not key or key[0] in "-+.0123456789tTfFnN~") and _REF_TYPED.fullmatch(key)):
                     return False
             stack.extend((item, depth + 1) for item in value.values())
         elif isinstance(value, list):
@@ -199,7 +217,7 @@ def test_issue_16_prescan_gives_the_verdict_of_one_pattern_per_rule(data: bytes)
 
 _PLAIN_DATA = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.sampled_from(
-        ["", "\n", "\n\n", "12", "-1.5e3", "true", "Null", "~", "x", "tx", "10:30", "2024-01-01", ".5", "+", "n"]),
+        ["", "\n", "\n\n", "|", "> q", "12", "-1.5e3", "true", "Null", "~", "x", "tx", "10:30", "2024-01-01", ".5", "+", "n"]),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
         st.sampled_from(["a", "", "1", "true", "\n", "b"]) | st.integers(0, 2), inner, max_size=3),
     max_leaves=15)

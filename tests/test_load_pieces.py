@@ -270,3 +270,36 @@ def test_issue_16_reload_reuses_the_events_whose_bytes_did_not_change() -> None:
     # the very same validated objects for the 29 unchanged events, a new one for the edited event
     same = [a is b for a, b in zip(first.events, second.events)]
     assert same == [index != 7 for index in range(30)]
+
+
+#: Lines that make or break a block sequence's items: item starts at several indentations, deeper
+#: lines opening and closing quotes, flow collections and block scalars, comments and blank lines,
+#: lines at column 0 (keys, document markers, a directive), a dash without a space, explicit keys.
+_LINES = st.sampled_from([
+    "  - a: b", "  - 'x", "  - \"x", "  - [x,", "  - |", "  - >-", "  - |+", "  - x", "  -", "  - - y",
+    "    c: d", "    e: \"f", "    g\"", "    h'", "    i]", "    j: |", "    j: >+", "      k", "        deeper",
+    "    - l", "    {m: n,", "     o}", "#", "# c", "  # c", "", "  ", "- a: b", "- x", "  z: y", "z: y", "---",
+    "...", "   - p", "'q", "\"", "    'it''s'", "    \"esc \\\" q\"", "    r: s # t", "    u: 'v", "w'",
+    "  - ? k", "    : v", "  - k: v", " - x", "    ? q", "  - \"a\\", "    b\"", "  - |2", "     two", "  - >", "   x",
+    "  -  spaced", "  - x #c", "  - 'a'", "  - ''", "  - \"\"", "  - x:", "    - y", "  - {a: b}", "  - [a]",
+    "  - []", "  - {}", "  - a: [b, c]", "  - a: {b: c}", "      - z", "    -", "  - ? - x", "%YAML 1.2",
+    "  - \"x\\ny\"", "  - x\\", "  - é", "  - a: 'b''", "  - --- x", "  - ... x", "    --- x", "    ... x",
+    "events:", "  - events:", "date: x", "  - {j: >}", "  - [b: |-]",
+])
+_HEADS = st.sampled_from(["name: C\nevents:\n", "name: C\nevents:  # x\n\n", "events:\n", "a: |\n  t\nevents:\n",
+                          "---\nevents:\n", "name: \"C\n  D\"\nevents:\n", "\ufeffevents:\n"])
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(_HEADS, st.lists(_LINES, min_size=1, max_size=14), st.sampled_from(["", "\n", "\n\n", "\nz: 1\n", "\n# end"]))
+def test_issue_16_pieces_read_as_the_whole_file_or_not_at_all(head: str, lines: list[str], end: str) -> None:
+    # Whatever the lines, a file read piece by piece gives exactly what the full reader gives.
+    text = head + "\n".join(lines) + end
+    assembled = _assembled(text)
+    if assembled is None:
+        return
+    try:
+        reference = parse_yaml(text.removeprefix("\ufeff"))
+    except yaml.YAMLError:
+        pytest.fail(f"read piece by piece, but the full reader refuses {text!r}")
+    assert assembled == reference, text
