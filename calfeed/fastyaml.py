@@ -10,6 +10,8 @@ where the two provably agree, and the full reader runs whenever they might not:
   refuses unknown tags and bounds alias expansion;
 - no numbers anywhere, and no text that calfeed's resolver would have read as a
   number, boolean or null: yaml-rs also reads hexadecimal, octal and ``1_000``;
+- no ``:`` right before ``,``, ``]`` or ``}`` (``{a:}``: YAML 1.2 allows it, libyaml refuses it),
+  no line that starts with ``:`` (``{a`` on one line, ``: b}`` on the next: the same);
 - no tab, no line break that only YAML 1.1 knows (NEL, U+2028, U+2029), nothing nested deeper
   than the full reader allows;
 - a line break at the end, or no ``|`` or ``>`` anywhere: a block scalar that ends the file
@@ -65,6 +67,12 @@ _TOKEN_START = frozenset(b" \n,[")
 #: are plain empty collections).
 _AFTER_COMMA = re.compile(rb", *[|,\]]")
 _AFTER_OPEN = re.compile(rb"\[ *[|,]")
+#: A ``:`` right before a flow indicator (``{a:}``): a value indicator to yaml-rs (YAML 1.2), refused by libyaml.
+_COLON_FLOW = re.compile(rb":[,\]}]")
+#: A line that starts with ``:`` (the value of a key on an earlier line): for ``? key`` both readers
+#: agree, but yaml-rs also takes a key in a flow mapping that ends its line, and libyaml refuses it.
+_COLON_LINE = re.compile(rb"\n *:(?![^ \r\n])")
+_COLON_FIRST = re.compile(rb" *:(?![^ \r\n])")
 #: The line breaks only YAML 1.1 (libyaml) knows (NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR) and the
 #: characters libyaml refuses and yaml-rs reads (C1 controls, U+FFFE/U+FFFF), and a byte order
 #: mark anywhere but at the start: each starts with a byte most files never hold, then a literal.
@@ -115,6 +123,8 @@ def _special(data: bytes, start: bool = True) -> bool:
         for match in _MARK.finditer(classes):
             if match.start() == 0 or classes[match.start() - 1] in _TOKEN_START:
                 return True
+    if _COLON_FLOW.search(data) or _COLON_LINE.search(data) or _COLON_FIRST.match(data, 3 * (start and data.startswith(b"\xef\xbb\xbf"))):
+        return True
     return bool(_AFTER_COMMA.search(classes) or _AFTER_OPEN.search(classes))
 
 
@@ -169,8 +179,8 @@ def _plain(data: Any, max_depth: int) -> bool:
         level = below
     else:
         return False
-    if any(type(key) is not str or key[:1] in _INDICATOR or (key[:1] in _TYPED_START and _TYPED.fullmatch(key))
-           for key in keys):
+    if any(type(key) is not str or key[:1] in _INDICATOR
+           or (key[:1] in _TYPED_START and (not key.strip("\n") or _TYPED.fullmatch(key))) for key in keys):
         return False
     return not any(
         (first := text[:1]) in _INDICATOR or (first in _TYPED_START and (not text.strip("\n") or _TYPED.fullmatch(text)))

@@ -51,6 +51,10 @@ def test_fast_path_reads_the_bundled_schedule_and_generated_ones_as_the_full_rea
     "1: x\n",                # a key that is not text
     "a: b\u2028c: d\n",
     "\t::\n",                # tabs: libyaml and yaml-rs allow them in different places
+    "e: {a:}\n",            # ':' before a flow indicator: a value indicator in YAML 1.2, refused by libyaml
+    "e: [a:, b]\n",
+    "e: {a\n: b}\n",         # a flow mapping's key that ends its line: yaml-rs takes it, libyaml refuses it
+    "e:\n- ? >\n",            # a key that is an empty block scalar: "\n" to yaml-rs, "" to libyaml
     "e: {j: >}\n",          # a block scalar's indicator in a flow collection: text to yaml-rs, refused by libyaml
     "e: [b: |-]\n",
     "e: {j: |\n  x}\n",
@@ -169,6 +173,8 @@ def _reference_special(data: bytes) -> bool:
     for match in _REF_MARK.finditer(data):
         if match.start() == 0 or data[match.start() - 1] in _REF_TOKEN_START:
             return True
+    if __import__("re").search(rb":[,\]}]|(?:^|\n) *:(?![^ \r\n])", data.removeprefix(b"\xef\xbb\xbf")):
+        return True
     for match in _REF_FLOW.finditer(data):
         token = match.group()
         if not (token[:1] in (b"[", b"{") and token[-1:] in (b"]", b"}")):
@@ -191,7 +197,7 @@ def _reference_plain(data: object, max_depth: int) -> bool:
                 return False
         elif isinstance(value, dict):
             for key in value:
-                if not isinstance(key, str) or key[:1] in ("|", ">") or ((not key or key[0] in "-+.0123456789tTfFnN~") and _REF_TYPED.fullmatch(key)):
+                if not isinstance(key, str) or key[:1] in ("|", ">") or not key.strip("\n") or ((not key or key[0] in "-+.0123456789tTfFnN~") and _REF_TYPED.fullmatch(key)):
                     return False
             stack.extend((item, depth + 1) for item in value.values())
         elif isinstance(value, list):
