@@ -236,3 +236,29 @@ def test_issue_16_walk_gives_the_verdict_of_the_value_by_value_walk(data: object
 
     fast, reference = _plain(data, max_depth), _reference_plain(data, max_depth)
     assert fast == reference
+
+
+#: Characters and tokens that matter to YAML: indicators, escapes, line breaks of every kind,
+#: item starts at two indentations, a byte order mark, document markers, tags, anchors.
+_TOKENS = st.lists(st.sampled_from([
+    *"ab :-?,[]{}#&*!|>'\"\\\n  01.+eEtTfFnN~x%@`\t", "é", "\u00a0", "\ufeff", "\u0085", "\u2028", "\r\n", "\r",
+    "- ", "\n  - ", "\n- ", ": ", "\\x41", "\\u00e9", "\\0", "\\N", "\\_", "\\L", "\\P", "\\\n", "''", "---", "...",
+    "? ", "!!str ", "&a ", "*a", "\n    ", "|+", ">-", "|2",
+]), max_size=40).map("".join)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["events:\n  - ", "events:\n- ", "n: x\nevents:\n  - ", ""]), _TOKENS)
+def test_issue_16_fast_paths_agree_with_the_full_reader_on_yaml_tokens(head: str, body: str) -> None:
+    from calfeed.fastyaml import read_pieces
+
+    text = head + body
+    pieces = read_pieces(text.encode("utf-8", "surrogatepass"))
+    for fast in (read_fast(text), None if pieces is None else {**pieces[0], "events": [pieces[2][p] for p in pieces[1]]}):
+        if fast is None:
+            continue
+        try:
+            reference = full(text.removeprefix("\ufeff"))
+        except yaml.YAMLError:
+            pytest.fail(f"the fast path read {text!r}, which the full reader refuses")
+        assert fast == reference, text
