@@ -303,8 +303,9 @@ def parse_calendar(text: str | bytes, *, source: str = "events.yaml", known: Kno
     Args:
         text: The YAML text, or its UTF-8 bytes (libyaml reads bytes faster).
         source: The name used in error messages, usually the file's path.
-        known: Events validated by an earlier read, by their data: a server's reload
-            validates only the events that changed (updated in place).
+        known: Events validated by an earlier read, by the bytes of their items (or their
+            data): a server's reload parses and validates only the events that changed
+            (updated in place); the result is a cold read's.
 
     Returns:
         The validated, frozen calendar.
