@@ -51,12 +51,30 @@ def test_fast_path_reads_the_bundled_schedule_and_generated_ones_as_the_full_rea
     "1: x\n",                # a key that is not text
     "a: b\u2028c: d\n",
     "\t::\n",                # tabs: libyaml and yaml-rs allow them in different places
+    "e: {a:}\n",            # ':' before a flow indicator: a value indicator in YAML 1.2, refused by libyaml
+    "e: [a:, b]\n",
+    "e: {a\n: b}\n",         # a flow mapping's key that ends its line: yaml-rs takes it, libyaml refuses it
+    "e:\n- ? >\n",            # a key that is an empty block scalar: "\n" to yaml-rs, "" to libyaml
+    "e: {j: >}\n",          # a block scalar's indicator in a flow collection: text to yaml-rs, refused by libyaml
+    "e: [b: |-]\n",
+    "e: {j: |\n  x}\n",
     ":: >\n",                 # an empty block scalar: "\n" to yaml-rs, "" to libyaml      # a line break to libyaml (YAML 1.1), text to yaml-rs (YAML 1.2)
     "a:" + " [" * 70 + " ]" * 70 + "\n",  # deeper than the full reader allows
     "",
 ])
 def test_fast_path_steps_aside(text: str) -> None:
     assert read_fast(text) is None
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("a: |\n  kept", "kept"),  # a block scalar ending the file without a line break: yaml-rs adds one
+    ("a: |+\n  kept", "kept"),
+    ("a: >\n  folded\n  text", "folded text"),
+])
+def test_issue_16_fast_path_steps_aside_for_a_block_scalar_ending_the_file(text: str, value: str) -> None:
+    assert read_fast(text) is None
+    assert full(text) == {"a": value}  # what calfeed reads, by the full reader
+    assert read_fast(text + "\n") == full(text + "\n") == {"a": value + "\n"}
 
 
 @pytest.mark.parametrize("text", [
@@ -129,3 +147,118 @@ def test_issue_16_refused_characters_found_as_the_whole_pattern_finds_them(data:
 
     found, reference = find_refused(data), _REFUSED.search(data)
     assert (found and (found.start(), found.group())) == (reference and (reference.start(), reference.group()))
+
+
+# The pre-scan and the walk, as first written: one regular expression per rule, one value at a time.
+# The fast forms must give the same verdict on everything.
+_REF_MARK = __import__("re").compile(rb"[!&*]\S")
+_REF_FLOW = __import__("re").compile(rb"[\[{,] *[|>:?,\]}]")
+_REF_TOKEN_START = frozenset(b" \t\r\n,[{")
+_REF_BYTES = (b"\t", b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
+_REF_TYPED = __import__("re").compile(
+    r"[-+]?[0-9]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|true|True|TRUE|false|False|FALSE|~|null|Null|NULL|"
+)
+
+
+def _reference_special(data: bytes) -> bool:
+    from calfeed.fastyaml import _REFUSED
+
+    if any(marker in data for marker in _REF_BYTES) or b"\xef\xbb\xbf" in data[1:]:
+        return True
+    if _REFUSED.search(data):
+        return True
+    if data and not data.endswith(b"\n") and (b"|" in data or b">" in data):
+        return True
+    for match in _REF_MARK.finditer(data):
+        if match.start() == 0 or data[match.start() - 1] in _REF_TOKEN_START:
+            return True
+    if __import__("re").search(rb":[,\]}]|(?:^|\n) *:(?![^ \r\n])", data.removeprefix(b"\xef\xbb\xbf")):
+        return True
+    for match in _REF_FLOW.finditer(data):
+        token = match.group()
+        if not (token[:1] in (b"[", b"{") and token[-1:] in (b"]", b"}")):
+            return True
+    return False
+
+
+def _reference_plain(data: object, max_depth: int) -> bool:
+    stack = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > max_depth:
+            return False
+        if isinstance(value, str):
+            if value[:1] in ("|", ">"):
+                return False
+            if (not value or value[0] in "-+.0123456789tTfFnN~") and _REF_TYPED.fullmatch(value):
+                return False
+            if not value.strip("\n"):
+                return False
+        elif isinstance(value, dict):
+            for key in value:
+                if not isinstance(key, str) or key[:1] in ("|", ">") or not key.strip("\n") or ((not key or key[0] in "-+.0123456789tTfFnN~") and _REF_TYPED.fullmatch(key)):
+                    return False
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+        elif value is not None and not isinstance(value, bool):
+            return False
+    return True
+
+
+_SPECIAL_BYTES = st.lists(st.sampled_from(
+    [b"a", b" ", b"\n", b"\r", b"\t", b"!", b"&", b"*", b",", b"[", b"{", b"]", b"}", b"|", b">", b":", b"?",
+     b"\x00", b"\x0b", b"\x7f", b"\xc2\x85", b"\xc2\xa0", b"\xc2\x9f", b"\xe2\x80\xa8", b"\xe2\x80\xa9",
+     b"\xe2\x80\x93", b"\xef\xbb\xbf", b"\xef\xbf\xbe", b"\xef\xbc\x81", b"\xc3\xa9"]), max_size=30).map(b"".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_SPECIAL_BYTES)
+def test_issue_16_prescan_gives_the_verdict_of_one_pattern_per_rule(data: bytes) -> None:
+    from calfeed.fastyaml import _special
+
+    assert _special(data) == _reference_special(data)
+
+
+_PLAIN_DATA = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.sampled_from(
+        ["", "\n", "\n\n", "|", "> q", "12", "-1.5e3", "true", "Null", "~", "x", "tx", "10:30", "2024-01-01", ".5", "+", "n"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["a", "", "1", "true", "\n", "b"]) | st.integers(0, 2), inner, max_size=3),
+    max_leaves=15)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_PLAIN_DATA, st.integers(0, 4))
+def test_issue_16_walk_gives_the_verdict_of_the_value_by_value_walk(data: object, max_depth: int) -> None:
+    from calfeed.fastyaml import _plain
+
+    fast, reference = _plain(data, max_depth), _reference_plain(data, max_depth)
+    assert fast == reference
+
+
+#: Characters and tokens that matter to YAML: indicators, escapes, line breaks of every kind,
+#: item starts at two indentations, a byte order mark, document markers, tags, anchors.
+_TOKENS = st.lists(st.sampled_from([
+    *"ab :-?,[]{}#&*!|>'\"\\\n  01.+eEtTfFnN~x%@`\t", "é", "\u00a0", "\ufeff", "\u0085", "\u2028", "\r\n", "\r",
+    "- ", "\n  - ", "\n- ", ": ", "\\x41", "\\u00e9", "\\0", "\\N", "\\_", "\\L", "\\P", "\\\n", "''", "---", "...",
+    "? ", "!!str ", "&a ", "*a", "\n    ", "|+", ">-", "|2",
+]), max_size=40).map("".join)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["events:\n  - ", "events:\n- ", "n: x\nevents:\n  - ", ""]), _TOKENS)
+def test_issue_16_fast_paths_agree_with_the_full_reader_on_yaml_tokens(head: str, body: str) -> None:
+    from calfeed.fastyaml import read_pieces
+
+    text = head + body
+    pieces = read_pieces(text.encode("utf-8", "surrogatepass"))
+    for fast in (read_fast(text), None if pieces is None else {**pieces[0], "events": [pieces[2][p] for p in pieces[1]]}):
+        if fast is None:
+            continue
+        try:
+            reference = full(text.removeprefix("\ufeff"))
+        except yaml.YAMLError:
+            pytest.fail(f"the fast path read {text!r}, which the full reader refuses")
+        assert fast == reference, text
