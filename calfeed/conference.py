@@ -28,15 +28,15 @@ import re
 import unicodedata
 import uuid
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from .ics import EPOCH, CompiledCalendar
+from .ics import EPOCH, CompiledCalendar, EventContent
 from .markup import joined, json_text, leaf, leaves, parent
-from .model import Calendar, Slot, Status
+from .model import Calendar, Slot, Status, resolve
 
 #: The generator name both files carry; the importer knows its own output by it.
 GENERATOR = "calfeed"
@@ -218,15 +218,16 @@ def _event_url(base_url: str, slot: Slot) -> str:
     return slot.event.url or f"{base_url}#event-{slot.id}"
 
 
-def _schedule(compiled: CompiledCalendar, base_url: str | None) -> _Schedule:
-    calendar = compiled.calendar
+def _schedule(
+    calendar: Calendar, slots_in_order: Iterable[Slot], contents: Mapping[str, EventContent], base_url: str | None
+) -> _Schedule:
+    slots_in_order = tuple(slots_in_order)
     zone = zoneinfo.ZoneInfo(calendar.timezone)
     base = base_url or calendar.url or f"https://{calendar.uid_domain}/"
     name = acronym(calendar)
-    numbers = _numeric_ids(slot.uid for slot in compiled.slots)
-    contents = compiled.contents
+    numbers = _numeric_ids(slot.uid for slot in slots_in_order)
     # A stable sort: a session keeps its place before the talks that start with it.
-    slots = sorted(compiled.slots, key=lambda slot: slot.start.timestamp())  # the instant, whatever the zone
+    slots = sorted(slots_in_order, key=lambda slot: slot.start.timestamp())  # the instant, whatever the zone
     events = []
     for slot in slots:
         start, end, room = slot.start.astimezone(zone), slot.end.astimezone(zone), slot.location or ""
@@ -431,7 +432,16 @@ def conference_parts(compiled: CompiledCalendar, *, base_url: str | None = None)
     Each event's text is a part of its own, the very bytes kept with the event's content:
     a server holds each once, and a reload lays the files out again around them.
     """
-    schedule = _schedule(compiled, base_url)
+    return _layout(_schedule(compiled.calendar, compiled.slots, compiled.contents, base_url), base_url)
+
+
+def calendar_conference_parts(calendar: Calendar, *, base_url: str | None = None) -> tuple[list[bytes], list[bytes]]:
+    """:func:`conference_parts` of a validated calendar, without compiling its feeds (neither file
+    holds anything of them: no revision, no iCalendar line)."""
+    return _layout(_schedule(calendar, resolve(calendar), {}, base_url), base_url)
+
+
+def _layout(schedule: _Schedule, base_url: str | None) -> tuple[list[bytes], list[bytes]]:
     version, json_parts = _json(_json_document(schedule))
     return _xml(schedule, version, base_url), json_parts
 
@@ -497,6 +507,7 @@ __all__ = [
     "JSON_TYPE",
     "XML_TYPE",
     "acronym",
+    "calendar_conference_parts",
     "conference_parts",
     "event_guid",
     "event_slug",

@@ -24,11 +24,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .changes import ATOM_TYPE, dump_history, history_path, load_history, record
-from .conference import JSON_TYPE, XML_TYPE
+from .conference import JSON_TYPE, XML_TYPE, calendar_conference_parts
 from .errors import CalfeedError
 from .ics import compile_contents, finish
-from .load import load_calendar
-from .site import Site, build_site, collection_paused
+from .load import collection_paused, parse_events, read_events
+from .parallel import Beside
+from .site import Site, build_site
 from .state import State, build_time, dump_state, load_state, revise
 
 #: Folders whose ``.ics`` files belong to calfeed: stale ones in them are removed.
@@ -597,6 +598,11 @@ def build(
     raise ExportError(f"cannot lock {out}: it keeps being removed and created again")
 
 
+def _conference_files(raw: bytes, source: str, base_url: str | None) -> tuple[list[bytes], list[bytes]]:
+    """schedule.xml and schedule.json of an events file's bytes, in parts (the forked child's work)."""
+    return calendar_conference_parts(parse_events(raw, source=source), base_url=base_url)
+
+
 def _build(
     events_path: str | Path,
     out: Path,
@@ -608,25 +614,29 @@ def _build(
     *,
     check: bool,
 ) -> BuildReport:
-    calendar = load_calendar(events_path)
-    state = load_state(state_path) if state_path is not None else State()
-    # each event serialized once: its fingerprint, then its bytes (half of them in a forked child)
-    contents = compile_contents(calendar, parallel=True)
-    history_text: str | None = None
-    if state_path is not None:
-        moment = now or build_time()
-        revised = revise(contents, state, moment)
-        # The history (what attendees saw, for changes.atom) lives beside the state file.
-        history = record(load_history(history_path(state_path)), contents.slots, moment)
-        history_text = dump_history(history)
-        # parallel: a build is a one-shot process without threads (see calfeed.parallel)
-        site = build_site(finish(contents, revised.revisions), changed=revised.state.changed, page=page,
-                          base_url=base_url, changes=history.changes, parallel=True)
-        changed, cancelled, removed = revised.changed, revised.cancelled, revised.removed
-        state_text = dump_state(revised.state)
-    else:
-        site = build_site(finish(contents), page=page, base_url=base_url, parallel=True)
-        changed, cancelled, removed, state_text = [], [], [], None
+    raw = read_events(events_path)
+    base = base_url if base_url is None or base_url.endswith("/") else base_url + "/"
+    # schedule.xml and schedule.json hold nothing of the feeds: on a second core, a forked child
+    # reads the same bytes and lays them out while this process makes the feeds (calfeed.parallel).
+    with Beside(_conference_files, raw, str(events_path), base) as apps:
+        calendar = parse_events(raw, source=str(events_path))
+        conference = apps.result if apps.running else None
+        state = load_state(state_path) if state_path is not None else State()
+        contents = compile_contents(calendar)  # each event serialized once: its fingerprint, then its bytes
+        history_text: str | None = None
+        if state_path is not None:
+            moment = now or build_time()
+            revised = revise(contents, state, moment)
+            # The history (what attendees saw, for changes.atom) lives beside the state file.
+            history = record(load_history(history_path(state_path)), contents.slots, moment)
+            history_text = dump_history(history)
+            site = build_site(finish(contents, revised.revisions), changed=revised.state.changed, page=page,
+                              base_url=base_url, changes=history.changes, conference=conference)
+            changed, cancelled, removed = revised.changed, revised.cancelled, revised.removed
+            state_text = dump_state(revised.state)
+        else:
+            site = build_site(finish(contents), page=page, base_url=base_url, conference=conference)
+            changed, cancelled, removed, state_text = [], [], [], None
     extra = {**(assets or {}), "_headers": static_headers(int(calendar.refresh_interval.total_seconds()))}
     count = len(site.compiled.slots)
     # The history file is the state's companion: a build that would rewrite either one changes the state.

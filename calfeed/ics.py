@@ -28,7 +28,6 @@ from .lines import (
     writes_utc,
 )
 from .model import Calendar, Event, Kind, Slot, Status, resolve
-from .parallel import Beside
 from .timezones import build_timezone
 
 PRODID = "-//calfeed//calfeed//EN"
@@ -357,35 +356,18 @@ class Contents:
     timezones: Mapping[str, bytes]
 
 
-#: Fewer events than this are compiled in one process: a second one would cost more than it saves.
-PARALLEL_FROM = 2000
-
-
-def compile_contents(calendar: Calendar, *, cache: ContentCache | None = None, parallel: bool = False) -> Contents:
+def compile_contents(calendar: Calendar, *, cache: ContentCache | None = None) -> Contents:
     """Resolve ``calendar`` once and serialize each event's content and every time zone.
 
     Args:
         calendar: The validated calendar.
         cache: Event content from an earlier compile, reused for unchanged events
             (only changed events are serialized again). Updated in place.
-        parallel: Serialize the second half of a big schedule's events in a forked child
-            meanwhile (``parallel.Beside``): for a one-shot process without threads (the
-            command), never a server. The contents are the same.
     """
     slots = tuple(resolve(calendar))
-    if parallel and cache is None and len(slots) >= PARALLEL_FROM:
-        half = len(slots) // 2
-        with Beside(_contents_of, slots[half:], calendar) as rest:
-            events = _contents_of(slots[:half], calendar)
-            events.update(rest.result())
-    else:
-        events = {slot.id: event_content(slot, calendar, cache) for slot in slots}
+    events = {slot.id: event_content(slot, calendar, cache) for slot in slots}
     timezones = {tzid: timezone.to_ical() for tzid, timezone in build_timezones(slots).items()}
     return Contents(calendar, slots, events, timezones)
-
-
-def _contents_of(slots: Iterable[Slot], calendar: Calendar) -> dict[str, EventContent]:
-    return {slot.id: _event_content(slot, calendar) for slot in slots}
 
 
 def finish(contents: Contents, revisions: Mapping[str, Revision] | None = None) -> CompiledCalendar:

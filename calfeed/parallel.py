@@ -76,6 +76,11 @@ class Beside(Generic[T]):
         os.close(writer)
         self._pid, self._reader = pid, reader
 
+    @property
+    def running(self) -> bool:
+        """True while a child does the work (else :meth:`result` does it here, when asked)."""
+        return bool(self._pid)
+
     def result(self) -> T:
         """The result: the child's, or computed here when there is no child or it failed."""
         if not self._pid:

@@ -6,13 +6,11 @@ The server answers from a :class:`Site` and the export writes the same
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -23,9 +21,8 @@ from .changes import ATOM_TYPE, Change, History, history_path, load_history, rec
 from .compact import GOOGLE_LIMIT, Compactor, compact_path
 from .conference import XML_TYPE, conference_parts
 from .ics import EPOCH, CompiledCalendar, ContentCache, Revision, compile_calendar, compile_contents, finish
-from .load import KnownEvents, load_calendar
+from .load import KnownEvents, collection_paused, load_calendar
 from .model import Calendar, Kind, Slot
-from .parallel import Beside
 from .qr import SVG_TYPE, qr_svg
 from .shortlink import ShortLinks
 from .state import State, load_state, revise
@@ -317,7 +314,7 @@ def build_site(
     base_url: str | None = None,
     changes: tuple[Change, ...] = (),
     digests: Digests | None = None,
-    parallel: bool = False,
+    conference: Callable[[], tuple[list[bytes], list[bytes]]] | None = None,
 ) -> Site:
     """Lay out every resource a compiled calendar publishes.
 
@@ -332,8 +329,9 @@ def build_site(
             and ``schedule.xml``/``schedule.json`` link each event's row on the page.
         changes: The changes since first publication, newest first (``changes.atom``).
         digests: The digests of the parts of an earlier build, for the ETags (a server's reload).
-        parallel: Lay out schedule.xml and schedule.json in a forked child meanwhile
-            (``parallel.Beside``): for a one-shot process without threads, never a server.
+        conference: Gives the parts of schedule.xml and schedule.json when they were laid
+            out elsewhere (``conference.calendar_conference_parts`` in a forked child, see
+            ``export``); asked for once the feeds are made. Default: laid out here.
 
     Returns:
         The site.
@@ -345,11 +343,9 @@ def build_site(
     feeds = select_feeds(compiled)
     digests = digests or Digests()
     base = base_url if base_url is None or base_url.endswith("/") else base_url + "/"
-    conference = Beside(conference_parts, compiled, base_url=base) if parallel else None
-    with conference or contextlib.nullcontext():
-        resources, compactor = _calendar_resources(compiled, feeds, changed, digests)
-        # Kept as their parts: each event's text is the one kept with its content.
-        apps = conference.result() if conference else conference_parts(compiled, base_url=base)
+    resources, compactor = _calendar_resources(compiled, feeds, changed, digests)
+    # Kept as their parts: each event's text is the one kept with its content.
+    apps = conference() if conference is not None else conference_parts(compiled, base_url=base)
     resources.update(_app_resources(base, changed, digests, apps))
     digests.settle()
     # Newest first; a build's changes in schedule order (removed events last), whatever order the history holds.
@@ -384,25 +380,6 @@ class Memo:
         """Forget the content of old versions of edited events once they pile up (``live`` events now)."""
         if len(self.contents) > 4 * live + 64:
             self.contents.clear()
-
-
-@contextlib.contextmanager
-def collection_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a schedule is read and built.
-
-    A build allocates millions of objects that live on (the model, the bytes) and makes
-    next to no reference cycles, yet each full pass of the collector walks the whole
-    growing heap: about 0.5-1 s of a 10k build in five passes, more than linearly more
-    at 50k. Reference counting frees everything else as before, and the collector runs
-    again once the build is done (if it ran before).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def load_site(
@@ -470,7 +447,6 @@ __all__ = [
     "Resource",
     "Site",
     "build_site",
-    "collection_paused",
     "feed_slugs",
     "load_site",
     "resource_type",

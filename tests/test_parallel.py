@@ -80,7 +80,8 @@ def test_issue_16_the_collector_is_paused_during_a_build_and_restored_after(proj
     import gc
 
     from calfeed.errors import EventsFileError
-    from calfeed.site import collection_paused, load_site
+    from calfeed.load import collection_paused
+    from calfeed.site import load_site
 
     seen = []
     gc.callbacks.append(lambda phase, info: seen.append(phase))
@@ -106,18 +107,3 @@ def test_issue_16_the_collector_is_paused_during_a_build_and_restored_after(proj
         gc.callbacks.pop()
     assert "start" in seen
 
-
-def test_issue_16_a_big_schedule_compiled_in_two_processes_is_compiled_in_one(monkeypatch):
-    # The command serializes half of a big schedule's events in a forked child: the same contents.
-    from calfeed.ics import PARALLEL_FROM, compile_contents
-    from calfeed.load import parse_calendar
-    from factory import make_schedule
-
-    calendar = parse_calendar(make_schedule(PARALLEL_FROM + 11, seed=5))
-    monkeypatch.setenv("CALFEED_JOBS", "2")
-    two = compile_contents(calendar, parallel=True)
-    one = compile_contents(calendar)
-    assert list(two.events) == list(one.events) == [slot.id for slot in one.slots]
-    assert {key: (content.blocks, content.fingerprint) for key, content in two.events.items()} == {
-        key: (content.blocks, content.fingerprint) for key, content in one.events.items()}
-    assert two.timezones == one.timezones
