@@ -123,8 +123,12 @@ def _special(data: bytes, start: bool = True) -> bool:
         for match in _MARK.finditer(classes):
             if match.start() == 0 or classes[match.start() - 1] in _TOKEN_START:
                 return True
-    if _COLON_FLOW.search(data) or _COLON_LINE.search(data) or _COLON_FIRST.match(data, 3 * (start and data.startswith(b"\xef\xbb\xbf"))):
+    if _COLON_LINE.search(data) or _COLON_FIRST.match(data, 3 * (start and data.startswith(b"\xef\xbb\xbf"))):
         return True
+    for match in _COLON_FLOW.finditer(data):
+        line = data[data.rfind(b"\n", 0, match.start()) + 1 : match.start()]
+        if not line.lstrip(b" ").startswith(b"#"):  # in a comment line it is text (the history file's header)
+            return True
     return bool(_AFTER_COMMA.search(classes) or _AFTER_OPEN.search(classes))
 
 

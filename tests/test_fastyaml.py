@@ -262,3 +262,19 @@ def test_issue_16_fast_paths_agree_with_the_full_reader_on_yaml_tokens(head: str
         except yaml.YAMLError:
             pytest.fail(f"the fast path read {text!r}, which the full reader refuses")
         assert fast == reference, text
+
+
+def test_issue_16_a_colon_before_a_comma_in_a_comment_keeps_the_fast_path(project):
+    # The history file's own header says "(seen:, one line per event)": a comment, not a flow
+    # mapping, so the file calfeed writes is read fast, with the values the full reader gives.
+    from calfeed.changes import history_path
+    from conftest import build_project
+
+    assert build_project(project)[0] == 0
+    text = history_path(project / "events.state.yaml").read_text(encoding="utf-8")
+    assert "seen:," in text
+    assert read_fast(text) == parse_yaml(text)
+    assert read_fast(text) is not None
+    # the same characters outside a comment still go to the full reader
+    assert read_fast("a: {b:, c: d}\n") is None
+    assert read_fast("a: x\n  # b:,\n") == parse_yaml("a: x\n  # b:,\n")
