@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 from anyascii import anyascii
 
-from .changes import ATOM_TYPE, Change, History, history_path, load_history, record, to_atom
+from .changes import ATOM_TYPE, Change, History, history_path, load_history, parse_history, record, to_atom
 from .compact import GOOGLE_LIMIT, Compactor, compact_path
 from .conference import XML_TYPE, conference_parts
 from .ics import EPOCH, CompiledCalendar, ContentCache, Revision, compile_calendar, compile_contents, finish
@@ -25,7 +26,7 @@ from .load import KnownEvents, collection_paused, load_calendar
 from .model import Calendar, Kind, Slot
 from .qr import SVG_TYPE, qr_svg
 from .shortlink import ShortLinks
-from .state import State, load_state, revise
+from .state import State, load_state, parse_state, revise
 
 ICS_TYPE = "text/calendar; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
@@ -35,6 +36,9 @@ JSON_TYPE = "application/json"
 def resource_type(path: str) -> str:
     """The content type of a page file by its name: HTML or JSON."""
     return JSON_TYPE if path.endswith(".json") else HTML_TYPE
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,6 +379,25 @@ class Memo:
     contents: ContentCache = field(default_factory=dict)
     #: The digests of the resources' parts, for the ETags.
     digests: Digests = field(default_factory=Digests)
+    #: The state and history files as last read (their text) and parsed.
+    files: dict[str, tuple[str, object]] = field(default_factory=dict)
+
+    def parsed(self, path: Path, load: Callable[[Path], T], parse: Callable[[str, str], T]) -> T:
+        """What ``load`` gives for ``path`` (``parse`` of its text, source): parsed again only when the text changed.
+
+        Raises:
+            StateFileError: ``load``'s or ``parse``'s error.
+        """
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return load(path)  # missing, unreadable or not UTF-8: the loader says so, as it does
+        kept = self.files.get(str(path))
+        if kept is not None and kept[0] == text:
+            return kept[1]  # type: ignore[return-value]  # stored below, by the same parse
+        value = parse(text, str(path))
+        self.files[str(path)] = (text, value)
+        return value
 
     def trim(self, live: int) -> None:
         """Forget the content of old versions of edited events once they pile up (``live`` events now)."""
@@ -421,7 +444,12 @@ def _load_site(
     base_url: str | None,
 ) -> Site:
     calendar = load_calendar(events_path, known=None if cache is None else cache.events)
-    state = load_state(state_path) if state_path is not None else State()
+    if state_path is None:
+        state = State()
+    elif cache is None:
+        state = load_state(state_path)
+    else:  # a reload reads the state file again, and parses it only if it changed
+        state = cache.parsed(Path(state_path), load_state, lambda text, source: parse_state(text, source=source))
     contents = compile_contents(calendar, cache=None if cache is None else cache.contents)
     digests = None if cache is None else cache.digests
     if not state.events:
@@ -430,7 +458,12 @@ def _load_site(
     revised = revise(contents, state, modified)
     removed = frozenset(uid.split("@", 1)[0] for uid, entry in revised.state.events.items() if entry.removed)
     # What a build would record now; after the build, the history file already holds it.
-    history = record(load_history(history_path(state_path)), contents.slots, modified) if state_path else History()
+    history = History()
+    if state_path:
+        path = history_path(state_path)
+        seen = load_history(path) if cache is None else cache.parsed(
+            path, load_history, lambda text, source: parse_history(text, source=source))
+        history = record(seen, contents.slots, modified)
     return build_site(
         finish(contents, revised.revisions), changed=revised.state.changed, page=page, removed=removed,
         base_url=base_url, changes=history.changes, digests=digests,

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 
 import pytest
 import yaml
+from conftest import ROOT
 from factory import make_schedule
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -160,3 +162,25 @@ def test_issue_16_warm_build_tells_apart_events_whose_feed_bytes_are_equal(tmp_p
         assert second.resources[name].body == cold.resources[name].body, name
     assert json.loads(second.resources[f"details/{event['id']}.json"].body)["abstract"] == "Short."
     assert warm.test_client().get(f"/details/{event['id']}.json").json["abstract"] == "Short."
+
+
+def test_issue_16_warm_reload_reads_the_state_and_history_a_build_wrote_since(tmp_path) -> None:
+    # A server keeps the parsed state and history files between reloads, by their text: a build
+    # that rewrites them (new SEQUENCE, new changes) is seen at the next reload, as by a cold load.
+    from conftest import build_project
+
+    shutil.copy(ROOT / "events.yaml", tmp_path / "events.yaml")
+    assert build_project(tmp_path)[0] == 0
+    state = tmp_path / "events.state.yaml"
+    memo = Memo()
+    first = load_site(tmp_path / "events.yaml", state_path=state, cache=memo)
+    text = (tmp_path / "events.yaml").read_text(encoding="utf-8")
+    (tmp_path / "events.yaml").write_text(text.replace("title: Lunch\n", "title: Lunch (provided)\n", 1), encoding="utf-8")
+    assert build_project(tmp_path, epoch=1_702_800_000)[0] == 0  # the build writes the state and history again
+    warm = load_site(tmp_path / "events.yaml", state_path=state, cache=memo)
+    cold = load_site(tmp_path / "events.yaml", state_path=state)
+    assert warm.changes == cold.changes and len(warm.changes) > len(first.changes)
+    for name, resource in cold.resources.items():
+        assert warm.resources[name].body == resource.body, name
+        assert warm.resources[name].last_modified == resource.last_modified, name
+    assert b"SEQUENCE:1" in warm.resources["calendar.ics"].body
