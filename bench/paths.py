@@ -10,7 +10,6 @@ server's reload (``load_site`` with a warm cache).
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import json
 import os
@@ -279,8 +278,7 @@ def measure_rebuild(s: Settings, folder: Path, results: Results) -> None:
     for index in range(s.repeat):
         edit_title(events, EDIT_ID, f"Server edit {index} for the rebuild benchmark")
         # the warm memo as it was before this edit (each of its caches copied)
-        parts, site = server_load(dataclasses.replace(warm, **{
-            item.name: dict(getattr(warm, item.name)) for item in dataclasses.fields(warm)}))
+        parts, site = server_load(warm.copy())
         changed = [slot.id for slot in site.compiled.slots if "Server edit" in slot.event.title]
         if changed != [EDIT_ID]:
             raise RuntimeError(f"the edit did not come through: {changed}")

@@ -123,6 +123,12 @@ class Digests:
         """Keep the digests of ``parts`` at the next settle (a resource made earlier holds them)."""
         self._used.update(parts)
 
+    def copy(self) -> Digests:
+        """A Digests holding the same digests (for a build that must leave these as they are)."""
+        copied = Digests()
+        copied._digests, copied._used = dict(self._digests), set(self._used)
+        return copied
+
     def settle(self) -> None:
         """Keep the digests of the parts used since the last call, forget the others."""
         used, digests = self._used, self._digests
@@ -398,6 +404,11 @@ class Memo:
         value = parse(text, str(path))
         self.files[str(path)] = (text, value)
         return value
+
+    def copy(self) -> Memo:
+        """A Memo holding what this one holds, each cache copied (a build with it leaves this one as it is;
+        what is kept on each event's content object is shared)."""
+        return Memo(dict(self.events), dict(self.contents), self.digests.copy(), dict(self.files))
 
     def trim(self, live: int) -> None:
         """Forget the content of old versions of edited events once they pile up (``live`` events now)."""
