@@ -5,11 +5,11 @@ depend on each other (schedule.xml and schedule.json against the feeds and their
 compact twins). :class:`Beside` starts one such step in a forked child; its ``result()``
 waits for it. The result is the same as doing the work in
 this process, which is what happens wherever the child cannot help: no ``fork``
-(not POSIX), a single usable core, ``CALFEED_JOBS=1``, or a child that failed for
-any reason (the work is then done again here, so its error, if any, is raised here
-with its usual message).
-
-Only for a process that runs no threads (the command line): a server never forks.
+(not POSIX), a single usable core, ``CALFEED_JOBS=1``, another thread running (a
+fork copies the locks other threads hold: a program that calls ``export.build`` from
+threads gets the work done in the process), or a child that failed for any reason
+(the work is then done again here, so its error, if any, is raised here with its
+usual message). A server never forks.
 The pickle comes from the child this process forked, through a pipe nobody else holds.
 """
 
@@ -20,6 +20,7 @@ import functools
 import os
 import pickle
 import signal
+import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -49,7 +50,7 @@ class Beside(Generic[T]):
         self._work: Callable[[], T] = functools.partial(function, *args, **kwargs)
         self._pid = 0
         self._reader = -1
-        if hasattr(os, "fork") and jobs() > 1:
+        if hasattr(os, "fork") and jobs() > 1 and threading.active_count() == 1:
             self._start()
 
     def _start(self) -> None:
