@@ -22,20 +22,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import math
 import re
 import unicodedata
 import uuid
 import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from .ics import EPOCH, CompiledCalendar, EventContent
-from .markup import joined, json_text, leaf, leaves, parent
+from .markup import joined, json_string, json_text, leaf, leaves, parent
 from .model import Calendar, Slot, Status, resolve
 
 #: The generator name both files carry; the importer knows its own output by it.
@@ -219,9 +218,8 @@ def _event_url(base_url: str, slot: Slot) -> str:
 
 
 def _schedule(
-    calendar: Calendar, slots_in_order: Iterable[Slot], contents: Mapping[str, EventContent], base_url: str | None
+    calendar: Calendar, slots_in_order: Sequence[Slot], contents: Mapping[str, EventContent], base_url: str | None
 ) -> _Schedule:
-    slots_in_order = tuple(slots_in_order)
     zone = zoneinfo.ZoneInfo(calendar.timezone)
     base = base_url or calendar.url or f"https://{calendar.uid_domain}/"
     name = acronym(calendar)
@@ -276,11 +274,10 @@ def _attachments(slot: Slot) -> list[dict[str, str]]:
 _JSON_PAD = "\n" + " " * 14
 _XML_PAD = " " * 6
 _JSON_FIELD_PAD = _JSON_PAD + "  "
-_json_string = json.encoder.encode_basestring  # json's C function, as json.dumps writes a string
 
 
 def _json_or_null(text: str | None) -> str:
-    return "null" if text is None else _json_string(text)
+    return "null" if text is None else json_string(text)
 
 
 def _json_list(items: list[dict[str, str]]) -> str:
@@ -298,19 +295,19 @@ def _texts(slot: Slot, start: dt.datetime, end: dt.datetime, number: int, name: 
     # The object as json.dumps(indent=2) writes it where it stands: its scalars directly, its lists
     # (often empty) by the general writer (tests hold the files to json.dumps).
     fields = (
-        ("guid", _json_string(guid)),
+        ("guid", json_string(guid)),
         ("id", str(number)),
-        ("date", _json_string(_iso(start))),
-        ("start", _json_string(_clock(start))),
-        ("end", _json_string(_iso(end))),
-        ("duration", _json_string(_duration(slot, seconds=False))),
-        ("room", _json_string(room)),
-        ("slug", _json_string(slug)),
-        ("url", _json_string(web_uri(url))),
-        ("title", _json_string(title)),
+        ("date", json_string(_iso(start))),
+        ("start", json_string(_clock(start))),
+        ("end", json_string(_iso(end))),
+        ("duration", json_string(_duration(slot, seconds=False))),
+        ("room", json_string(room)),
+        ("slug", json_string(slug)),
+        ("url", json_string(web_uri(url))),
+        ("title", json_string(title)),
         ("subtitle", "null"),
         ("track", _json_or_null(source.track)),
-        ("type", _json_string(source.kind.value)),
+        ("type", json_string(source.kind.value)),
         ("language", _json_or_null(source.language)),
         ("abstract", _json_or_null(source.abstract)),
         ("description", "null"),

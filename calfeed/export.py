@@ -29,7 +29,7 @@ from .errors import CalfeedError
 from .ics import compile_contents, finish
 from .load import collection_paused, parse_events, read_events
 from .parallel import Beside
-from .site import Site, build_site
+from .site import Site, build_site, folder_url
 from .state import State, build_time, dump_state, load_state, revise
 
 #: Folders whose ``.ics`` files belong to calfeed: stale ones in them are removed.
@@ -113,8 +113,9 @@ class WriteReport:
     published: frozenset[str] | None = None
 
 
-def _temporary(target: Path) -> Path:
-    return target.with_name(f".{target.name}{TEMPORARY}")
+def _temporary(name: str) -> str:
+    """The name of the temporary file that becomes ``name`` (in the same folder)."""
+    return f".{name}{TEMPORARY}"
 
 
 def write_file(target: Path, body: bytes) -> None:
@@ -137,7 +138,7 @@ def write_file(target: Path, body: bytes) -> None:
 
 def _write_at(folder: int, name: str, body: bytes, shown: Path) -> None:
     """Atomically replace the file ``name`` in the open folder ``folder`` with ``body`` (``shown`` names it)."""
-    temporary = f".{name}{TEMPORARY}"
+    temporary = _temporary(name)
     try:
         # O_NOFOLLOW: a link planted where the temporary file goes is refused, never followed
         handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644,
@@ -396,7 +397,7 @@ def _sweep(root: Path, paths: Iterable[str]) -> None:
     by_folder: dict[str, set[str]] = {}
     for path in paths:
         folder, _, name = path.rpartition("/")
-        by_folder.setdefault(folder, set()).add(f".{name}{TEMPORARY}")
+        by_folder.setdefault(folder, set()).add(_temporary(name))
     for folder, names in by_folder.items():
         if folder and _folder_problem(root, folder):
             continue
@@ -615,7 +616,7 @@ def _build(
     check: bool,
 ) -> BuildReport:
     raw = read_events(events_path)
-    base = base_url if base_url is None or base_url.endswith("/") else base_url + "/"
+    base = folder_url(base_url)
     # schedule.xml and schedule.json hold nothing of the feeds: on a second core, a forked child
     # reads the same bytes and lays them out while this process makes the feeds (calfeed.parallel).
     with Beside(_conference_files, raw, str(events_path), base) as apps:

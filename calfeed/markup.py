@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 #: A string as ``json.dumps(..., ensure_ascii=False)`` writes it (json's own C function).
-_json_string = json.encoder.encode_basestring
+json_string = json.encoder.encode_basestring
 
 
 def json_text(value: Any, pad: str = "\n") -> list[str | bytes]:
@@ -58,9 +58,9 @@ def _write_json(value: Any, pieces: list[str | bytes], pad: str) -> None:
         separator = "{" + inner
         for key, item in value.items():
             if type(item) is str:  # the most common value, written without a call
-                pieces.append(f"{separator}{_json_string(key)}: {_json_string(item)}")
+                pieces.append(f"{separator}{json_string(key)}: {json_string(item)}")
             else:
-                pieces.append(f"{separator}{_json_string(key)}: ")
+                pieces.append(f"{separator}{json_string(key)}: ")
                 _write_json(item, pieces, inner)
             separator = "," + inner
         pieces.append(pad + "}")
@@ -68,7 +68,7 @@ def _write_json(value: Any, pieces: list[str | bytes], pad: str) -> None:
         separator = "[" + inner
         for item in value:
             if type(item) is str:
-                pieces.append(separator + _json_string(item))
+                pieces.append(separator + json_string(item))
             else:
                 pieces.append(separator)
                 _write_json(item, pieces, inner)
@@ -82,7 +82,7 @@ def _write_json(value: Any, pieces: list[str | bytes], pad: str) -> None:
 
 def _json_scalar(value: Any) -> str:
     if type(value) is str:
-        return _json_string(value)
+        return json_string(value)
     if type(value) is int:
         return int.__repr__(value)
     if value is None or type(value) is list or type(value) is dict:  # an empty list or dict
@@ -126,4 +126,4 @@ def parent(pad: str, tag: str, children: list[str | bytes], **names: str) -> lis
     return [f"{pad}<{start}>", *children, f"{pad}</{tag}>"] if children else [f"{pad}<{start} />"]
 
 
-__all__ = ["joined", "json_text", "leaf", "leaves", "parent"]
+__all__ = ["joined", "json_string", "json_text", "leaf", "leaves", "parent"]

@@ -41,6 +41,11 @@ def resource_type(path: str) -> str:
 T = TypeVar("T")
 
 
+def folder_url(base_url: str | None) -> str | None:
+    """The public URL of a site as the folder its files are in: with a final ``/`` (None stays None)."""
+    return base_url if base_url is None or base_url.endswith("/") else base_url + "/"
+
+
 @dataclass(frozen=True, slots=True)
 class Resource:
     """One response body with the headers that belong to it.
@@ -107,7 +112,7 @@ class Digests:
     def joined(self, parts: Sequence[bytes]) -> bytes:
         """The digests of ``parts``, one after the other."""
         digests = self._digests
-        self._used.update(parts)
+        self.keep(parts)
         found = list(map(digests.get, parts))
         try:
             index = found.index(None)
@@ -293,14 +298,14 @@ def _calendar_resources(
         # An event's file is a function of its parts and its last change: kept with its
         # content (the last one made), a reload makes again only the files of the events that changed.
         content = contents.get(slot.id)
-        kept = None if content is None else content.derived.get("file")
-        if isinstance(kept, tuple) and kept[0] == parts and kept[1] == modified:
-            found: Resource = kept[2]
+        found = None if content is None else content.derived.get("file")
+        if isinstance(found, Resource) and found.parts == tuple(parts) \
+                and found.last_modified == modified.replace(microsecond=0):
             digests.keep(parts)
         else:
             found = Resource.make(parts, ICS_TYPE, modified, attachment=f"{slot.id}.ics", digests=digests)
             if content is not None:
-                content.derived["file"] = (parts, modified, found)
+                content.derived["file"] = found
         resources[f"events/{slot.id}.ics"] = found
     for feed in feeds:
         parts = compiled.feed_parts(feed.event_ids, name=feed.title)
@@ -352,7 +357,7 @@ def build_site(
     changed = changed or (max(known) if known else None) or calendar.updated or EPOCH
     feeds = select_feeds(compiled)
     digests = digests or Digests()
-    base = base_url if base_url is None or base_url.endswith("/") else base_url + "/"
+    base = folder_url(base_url)
     resources, compactor = _calendar_resources(compiled, feeds, changed, digests)
     # Kept as their parts: each event's text is the one kept with its content.
     apps = conference() if conference is not None else conference_parts(compiled, base_url=base)
@@ -388,8 +393,8 @@ class Memo:
     #: The state and history files as last read (their text) and parsed.
     files: dict[str, tuple[str, object]] = field(default_factory=dict)
 
-    def parsed(self, path: Path, load: Callable[[Path], T], parse: Callable[[str, str], T]) -> T:
-        """What ``load`` gives for ``path`` (``parse`` of its text, source): parsed again only when the text changed.
+    def parsed(self, path: Path, load: Callable[[Path], T], parse: Callable[..., T]) -> T:
+        """``load(path)``, parsed again (``parse(text, source=...)``) only when the file's text changed.
 
         Raises:
             StateFileError: ``load``'s or ``parse``'s error.
@@ -401,7 +406,7 @@ class Memo:
         kept = self.files.get(str(path))
         if kept is not None and kept[0] == text:
             return kept[1]  # type: ignore[return-value]  # stored below, by the same parse
-        value = parse(text, str(path))
+        value: T = parse(text, source=str(path))
         self.files[str(path)] = (text, value)
         return value
 
@@ -460,7 +465,7 @@ def _load_site(
     elif cache is None:
         state = load_state(state_path)
     else:  # a reload reads the state file again, and parses it only if it changed
-        state = cache.parsed(Path(state_path), load_state, lambda text, source: parse_state(text, source=source))
+        state = cache.parsed(Path(state_path), load_state, parse_state)
     contents = compile_contents(calendar, cache=None if cache is None else cache.contents)
     digests = None if cache is None else cache.digests
     if not state.events:
@@ -472,8 +477,7 @@ def _load_site(
     history = History()
     if state_path:
         path = history_path(state_path)
-        seen = load_history(path) if cache is None else cache.parsed(
-            path, load_history, lambda text, source: parse_history(text, source=source))
+        seen = load_history(path) if cache is None else cache.parsed(path, load_history, parse_history)
         history = record(seen, contents.slots, modified)
     return build_site(
         finish(contents, revised.revisions), changed=revised.state.changed, page=page, removed=removed,
@@ -485,13 +489,14 @@ __all__ = [
     "HTML_TYPE",
     "ICS_TYPE",
     "JSON_TYPE",
+    "Digests",
     "Feed",
     "Memo",
-    "Digests",
     "Resource",
     "Site",
     "build_site",
     "feed_slugs",
+    "folder_url",
     "load_site",
     "resource_type",
     "select_feeds",
